@@ -1,0 +1,125 @@
+//! The API's objects as the panel reads them. Lenient: missing fields take defaults, unknown ones are
+//! ignored, because the hosted service documents little.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Message {
+    pub id: u64,
+    pub chat_id: u64,
+    pub message: Option<String>,
+    /// 0 operator, 1 client, 2 system.
+    pub author: u8,
+    pub media: Option<Media>,
+    /// 0 New, 1 Success (delivered), 2 Rejected, 3 Read.
+    pub status: u8,
+    pub created_at: String,
+    pub client_message_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Media {
+    pub name: Option<String>,
+    pub format: Option<String>,
+    pub url: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: u8,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Chat {
+    pub id: u64,
+    pub theme: Option<String>,
+    pub operator: Option<Operator>,
+    /// 0 New, 1 Open, 2 Waiting, 3 OnPause, 4 Closed.
+    pub chat_status: u8,
+    pub count_unread: u32,
+    pub source: Option<u8>,
+    pub client: Option<Client>,
+    pub last_message: Option<Message>,
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Operator {
+    pub id: u64,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Client {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ChatPage {
+    pub total: u64,
+    pub items: Vec<Chat>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct MessagePage {
+    pub items: Vec<Message>,
+    pub has_more: bool,
+}
+
+/// The `{ "eventId": N }` the reference server appends to every event.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EventMeta {
+    pub event_id: u64,
+}
+
+impl Chat {
+    /// What the list shows as the chat's name: the client's name, else the phone, else the theme.
+    pub fn title(&self) -> &str {
+        let client = self.client.as_ref();
+        [
+            client.and_then(|c| c.name.as_deref()),
+            client.and_then(|c| c.phone.as_deref()),
+            self.theme.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("")
+    }
+
+    /// The moment of last activity, for ordering (ISO-8601 strings sort as time).
+    pub fn activity(&self) -> &str {
+        self.last_message
+            .as_ref()
+            .map(|m| m.created_at.as_str())
+            .or(self.updated_at.as_deref())
+            .unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_documented_and_extra_fields_leniently() {
+        let chat: Chat = serde_json::from_str(
+            r#"{"id":123,"theme":"Order #491","operator":{"id":21,"name":"Jane","photo":null},
+               "chatStatus":1,"countUnread":3,"source":2,"client":{"name":"","phone":"+380"},
+               "lastMessage":{"id":5,"chatId":123,"message":"hi","author":1,"status":1,
+               "createdAt":"2026-11-21T10:00:00.000Z"},"updatedAt":"2026-11-21T10:00:00.000Z","new":true}"#,
+        )
+        .unwrap();
+        assert_eq!(chat.title(), "+380");
+        assert_eq!(chat.count_unread, 3);
+        assert_eq!(chat.activity(), "2026-11-21T10:00:00.000Z");
+        let bare: Chat = serde_json::from_str(r#"{"id":1}"#).unwrap();
+        assert_eq!(bare.title(), "");
+    }
+}
