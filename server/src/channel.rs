@@ -1,0 +1,220 @@
+//! The channel simulator: customers write in through `inbound` and read operators' replies through
+//! `outbound`, both with the company token, standing in for Viber/Telegram/... gateways.
+
+use axum::extract::State;
+use axum::Json;
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::auth::{CompanyAuth, Principal};
+use crate::chats::{self, chat_item, count_unread, visible_chat};
+use crate::error::{ApiError, ApiResult};
+use crate::json::{lenient_i64, lenient_opt_i64, JsonBody, QueryParams};
+use crate::messages::{
+    insert_message, load_message, message_from_row, receive_target, MediaUpload, Message,
+    NewMessage, AUTHOR_CLIENT, MESSAGE_COLS, STATUS_NEW, STATUS_SUCCESS,
+};
+use crate::organizations::visible_org;
+use crate::store::now_millis;
+
+const THEME_CHARS: usize = 80;
+const OUTBOUND_LIMIT: i64 = 200;
+
+#[derive(Debug, Deserialize)]
+pub struct InboundClient {
+    #[serde(default, alias = "Name")]
+    name: String,
+    #[serde(default, alias = "Phone")]
+    phone: String,
+    #[serde(
+        default,
+        alias = "tg_user_id",
+        alias = "TgUserId",
+        deserialize_with = "lenient_opt_i64"
+    )]
+    #[serde(rename = "tgUserId")]
+    tg_user_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InboundBody {
+    #[serde(alias = "OrganizationId", deserialize_with = "lenient_i64")]
+    #[serde(rename = "organizationId")]
+    organization_id: i64,
+    #[serde(default, alias = "Source", deserialize_with = "lenient_opt_i64")]
+    source: Option<i64>,
+    #[serde(alias = "Client")]
+    client: InboundClient,
+    #[serde(default, alias = "Text", alias = "textMessage", alias = "message")]
+    text: Option<String>,
+    #[serde(default, alias = "Media")]
+    media: Option<MediaUpload>,
+    #[serde(default, alias = "Theme")]
+    theme: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundResult {
+    pub chat_id: i64,
+    pub message: Message,
+}
+
+/// `POST /api/channel/inbound` (company): opens a chat for a new client (by organization and phone),
+/// appends otherwise; reopens a closed chat. Emits ChatCreated, ReceiveMessage and UnreadChanged.
+pub async fn inbound(
+    State(state): State<AppState>,
+    CompanyAuth(company_id): CompanyAuth,
+    JsonBody(body): JsonBody<InboundBody>,
+) -> ApiResult<Json<InboundResult>> {
+    let phone = body.client.phone.trim().to_string();
+    if phone.is_empty() || phone.chars().count() > 32 {
+        return Err(ApiError::bad("client.phone must be 1 to 32 characters"));
+    }
+    let name = body.client.name.trim().to_string();
+    if name.chars().count() > 100 {
+        return Err(ApiError::bad("client.name must be at most 100 characters"));
+    }
+    let source = body.source.unwrap_or(0);
+    if !(0..=100).contains(&source) {
+        return Err(ApiError::bad("source is out of range"));
+    }
+    let theme = body.theme.clone();
+    let tg_user_id = body.client.tg_user_id;
+    let org_id = body.organization_id;
+    let m = NewMessage::new(body.text, AUTHOR_CLIENT, body.media, None)?;
+    let who = Principal::Company { company_id };
+    let out = state
+        .store
+        .write(move |tx| {
+            visible_org(tx, &who, org_id)?;
+            let existing = tx
+                .query_row(
+                    "SELECT id FROM chats WHERE organization_id = ?1 AND client_phone = ?2 AND deleted = 0
+                     ORDER BY id DESC LIMIT 1",
+                    rusqlite::params![org_id, phone],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?;
+            let (chat_id, created) = match existing {
+                Some(id) => {
+                    let chat = visible_chat(tx, &who, id)?;
+                    if chat.status == chats::STATUS_CLOSED {
+                        chats::set_status(tx, &chat, chats::STATUS_NEW)?;
+                    }
+                    (id, false)
+                }
+                None => {
+                    let theme = theme
+                        .filter(|t| !t.trim().is_empty())
+                        .unwrap_or_else(|| m.text.trim().chars().take(THEME_CHARS).collect());
+                    let now = now_millis();
+                    tx.execute(
+                        "INSERT INTO chats (organization_id, theme, status, source, client_name, client_phone,
+                                            tg_user_id, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                        rusqlite::params![org_id, theme, chats::STATUS_NEW, source, name, phone, tg_user_id, now],
+                    )?;
+                    (tx.last_insert_rowid(), true)
+                }
+            };
+            let msg = insert_message(tx, chat_id, &m, STATUS_NEW)?;
+            if created {
+                let item = chat_item(tx, chat_id)?;
+                tx.emit(
+                    company_id,
+                    org_id,
+                    "ChatCreated",
+                    vec![serde_json::to_value(&item).unwrap_or(Value::Null)],
+                )?;
+            }
+            tx.emit(
+                company_id,
+                org_id,
+                receive_target(&msg),
+                vec![serde_json::to_value(&msg).unwrap_or(Value::Null)],
+            )?;
+            let unread = count_unread(tx, chat_id)?;
+            tx.emit(
+                company_id,
+                org_id,
+                "UnreadChanged",
+                vec![Value::from(chat_id), Value::from(unread)],
+            )?;
+            Ok(InboundResult { chat_id, message: msg })
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OutboundQuery {
+    #[serde(rename = "organizationId")]
+    organization_id: i64,
+    phone: String,
+    #[serde(default)]
+    after: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundResult {
+    pub chat_id: Option<i64>,
+    pub items: Vec<Message>,
+}
+
+/// `GET /api/channel/outbound?organizationId=1&phone=...&after=<id>` (company): operator and system
+/// messages for that customer newer than `after`, ascending. Picking them up counts as delivery:
+/// new ones become status 1 (Success) with a MessageStatusChanged event.
+pub async fn outbound(
+    State(state): State<AppState>,
+    CompanyAuth(company_id): CompanyAuth,
+    QueryParams(q): QueryParams<OutboundQuery>,
+) -> ApiResult<Json<OutboundResult>> {
+    let who = Principal::Company { company_id };
+    let out = state
+        .store
+        .write(move |tx| {
+            visible_org(tx, &who, q.organization_id)?;
+            let chat_id = tx
+                .query_row(
+                    "SELECT id FROM chats WHERE organization_id = ?1 AND client_phone = ?2 AND deleted = 0
+                     ORDER BY id DESC LIMIT 1",
+                    rusqlite::params![q.organization_id, q.phone.trim()],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?;
+            let Some(chat_id) = chat_id else {
+                return Ok(OutboundResult { chat_id: None, items: Vec::new() });
+            };
+            let mut items = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLS} FROM messages m WHERE m.chat_id = ?1 AND m.author IN (0, 2) AND m.id > ?2
+                     ORDER BY m.id LIMIT ?3"
+                ))?;
+                let rows = stmt
+                    .query_map(rusqlite::params![chat_id, q.after, OUTBOUND_LIMIT], message_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                rows
+            };
+            let chat = visible_chat(tx, &who, chat_id)?;
+            for m in items.iter_mut().filter(|m| m.status == STATUS_NEW) {
+                tx.execute(
+                    "UPDATE messages SET status = ?1 WHERE id = ?2",
+                    rusqlite::params![STATUS_SUCCESS, m.id],
+                )?;
+                *m = load_message(tx, m.id)?;
+                tx.emit(
+                    chat.company_id,
+                    chat.organization_id,
+                    "MessageStatusChanged",
+                    vec![Value::from(m.id), Value::from(STATUS_SUCCESS)],
+                )?;
+            }
+            Ok(OutboundResult { chat_id: Some(chat_id), items })
+        })
+        .await?;
+    Ok(Json(out))
+}

@@ -1,0 +1,565 @@
+//! The SignalR hub at `/chathub`: negotiate, the WebSocket transport, the JSON handshake, pings,
+//! the client timeout, hub methods and the event stream with `Resume`.
+
+pub mod protocol;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::app::AppState;
+use crate::auth::{authenticate, bearer, query_token, url_query, Principal};
+use crate::chats::{count_unread, visible_chat};
+use crate::error::{ApiError, ApiResult};
+use crate::json::value_i64;
+use crate::messages::{
+    append_staff_message, MediaUpload, NewMessage, AUTHOR_CLIENT, AUTHOR_OPERATOR, STATUS_READ,
+};
+use crate::store::{events_after, HubEvent};
+use protocol::{FrameBuffer, HubMessage};
+
+/// Largest hub message we buffer: media travels base64-encoded through `SendMediaMessage`.
+pub const MAX_HUB_MESSAGE: usize = 8 * 1024 * 1024;
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Negotiated connection tokens not used within this time are forgotten.
+const NEGOTIATE_TTL: Duration = Duration::from_secs(120);
+const REPLAY_BATCH: i64 = 1000;
+
+#[derive(Default)]
+pub struct Hub {
+    pending: Mutex<HashMap<String, Instant>>,
+    open: AtomicUsize,
+}
+
+impl Hub {
+    pub fn open_connections(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    fn remember(&self, token: String) {
+        if let Ok(mut p) = self.pending.lock() {
+            p.retain(|_, t| t.elapsed() < NEGOTIATE_TTL);
+            p.insert(token, Instant::now());
+        }
+    }
+
+    fn take(&self, token: &str) -> bool {
+        self.pending
+            .lock()
+            .map(|mut p| p.remove(token).is_some_and(|t| t.elapsed() < NEGOTIATE_TTL))
+            .unwrap_or(false)
+    }
+}
+
+/// Counts a live connection for `/api/debug/connections` until dropped.
+struct OpenGuard(Arc<Hub>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn request_token(parts: &Parts) -> Option<String> {
+    bearer(parts)
+        .map(str::to_string)
+        .or_else(|| query_token(parts))
+}
+
+/// `POST /chathub/negotiate?negotiateVersion=1`.
+pub async fn negotiate(State(state): State<AppState>, parts: Parts) -> ApiResult<Json<Value>> {
+    let token = request_token(&parts).ok_or(ApiError::MissingToken)?;
+    authenticate(&state, &token).await?;
+    let version = parts
+        .uri
+        .query()
+        .and_then(|q| url_query(q, "negotiateVersion"))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    let connection_id = uuid::Uuid::new_v4().simple().to_string();
+    let transports = json!([{ "transport": "WebSockets", "transferFormats": ["Text", "Binary"] }]);
+    if version >= 1 {
+        let connection_token = uuid::Uuid::new_v4().simple().to_string();
+        state.hub.remember(connection_token.clone());
+        Ok(Json(json!({
+            "negotiateVersion": 1,
+            "connectionId": connection_id,
+            "connectionToken": connection_token,
+            "availableTransports": transports,
+        })))
+    } else {
+        // Version 0 clients use the connection id as the `id` query parameter.
+        state.hub.remember(connection_id.clone());
+        Ok(Json(json!({
+            "negotiateVersion": 0,
+            "connectionId": connection_id,
+            "availableTransports": transports,
+        })))
+    }
+}
+
+/// `GET /chathub` with a WebSocket upgrade, after negotiate (`id=`) or without it.
+pub async fn connect(
+    State(state): State<AppState>,
+    parts: Parts,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let token = match request_token(&parts) {
+        Some(t) => t,
+        None => return ApiError::MissingToken.into_response(),
+    };
+    let who = match authenticate(&state, &token).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(id) = parts.uri.query().and_then(|q| url_query(q, "id")) {
+        if !state.hub.take(&id) {
+            return ApiError::NotFound("connection").into_response();
+        }
+    }
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(_) => {
+            return ApiError::bad("only the WebSockets transport is supported").into_response()
+        }
+    };
+    state.hub.open.fetch_add(1, Ordering::Relaxed);
+    let guard = OpenGuard(state.hub.clone());
+    ws.max_message_size(MAX_HUB_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            let _guard = guard;
+            Connection::new(state, who).run(socket).await;
+        })
+}
+
+struct Connection {
+    state: AppState,
+    who: Principal,
+    /// Highest event id delivered on this connection.
+    last_sent: i64,
+    /// Lowest event id delivered live on this connection (Resume replays only what precedes it).
+    first_live: Option<i64>,
+}
+
+enum Flow {
+    Continue,
+    /// Send this close message, then close the socket.
+    Close(String),
+}
+
+impl Connection {
+    fn new(state: AppState, who: Principal) -> Connection {
+        Connection {
+            state,
+            who,
+            last_sent: 0,
+            first_live: None,
+        }
+    }
+
+    fn entitled(&self, ev: &HubEvent) -> bool {
+        ev.company_id == self.who.company_id()
+            && self
+                .who
+                .organization_id()
+                .is_none_or(|org| org == ev.organization_id)
+    }
+
+    async fn run(mut self, socket: WebSocket) {
+        let (mut tx, mut rx) = socket.split();
+        // Subscribe before the handshake so nothing emitted meanwhile is lost.
+        let mut events = self.state.store.subscribe();
+        let mut shutdown = self.state.shutdown.clone();
+        let mut buf = FrameBuffer::new(MAX_HUB_MESSAGE);
+
+        // Handshake: the first record must be the protocol request.
+        let deadline = tokio::time::sleep(HANDSHAKE_TIMEOUT);
+        tokio::pin!(deadline);
+        let rest = loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                msg = rx.next() => {
+                    let records = match msg {
+                        Some(Ok(WsMessage::Text(t))) => buf.push(t.as_str()),
+                        Some(Ok(WsMessage::Binary(b))) => buf.push_bytes(&b),
+                        Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return,
+                        Some(Ok(_)) => continue,
+                    };
+                    match records {
+                        Ok(mut recs) if !recs.is_empty() => {
+                            let first = recs.remove(0);
+                            if let Err(e) = protocol::parse_handshake(&first) {
+                                let _ = tx.send(WsMessage::text(protocol::handshake_error(&e.to_string()))).await;
+                                let _ = tx.close().await;
+                                return;
+                            }
+                            if tx.send(WsMessage::text(protocol::handshake_ok())).await.is_err() {
+                                return;
+                            }
+                            break recs;
+                        }
+                        Ok(_) => continue,
+                        Err(e) => {
+                            let _ = tx.send(WsMessage::text(protocol::handshake_error(&e.to_string()))).await;
+                            let _ = tx.close().await;
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        tracing::debug!(who = ?self.who, "hub connection open");
+
+        let ping_every = Duration::from_secs(self.state.config.hub_ping_secs.max(1));
+        let timeout = Duration::from_secs(self.state.config.hub_timeout_secs.max(1));
+        let mut ping =
+            tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+        let mut last_heard = Instant::now();
+        let mut out: Vec<String> = Vec::new();
+
+        let mut flow = Flow::Continue;
+        for record in rest {
+            flow = self.handle_record(&record, &mut out).await;
+            if matches!(flow, Flow::Close(_)) {
+                break;
+            }
+        }
+
+        loop {
+            for frame in out.drain(..) {
+                if tx.send(WsMessage::text(frame)).await.is_err() {
+                    return;
+                }
+            }
+            if let Flow::Close(reason) = flow {
+                tracing::debug!(%reason, "closing hub connection");
+                let _ = tx
+                    .send(WsMessage::text(protocol::close(Some(&reason), false)))
+                    .await;
+                let _ = tx
+                    .send(WsMessage::Close(Some(CloseFrame {
+                        code: 1008,
+                        reason: truncate(&reason, 120).into(),
+                    })))
+                    .await;
+                return;
+            }
+            tokio::select! {
+                msg = rx.next() => {
+                    last_heard = Instant::now();
+                    let records = match msg {
+                        Some(Ok(WsMessage::Text(t))) => buf.push(t.as_str()),
+                        Some(Ok(WsMessage::Binary(b))) => buf.push_bytes(&b),
+                        Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return,
+                        Some(Ok(_)) => continue,
+                    };
+                    match records {
+                        Ok(recs) => {
+                            for record in recs {
+                                flow = self.handle_record(&record, &mut out).await;
+                                if matches!(flow, Flow::Close(_)) {
+                                    break;
+                                }
+                            }
+                        }
+                        Err(e) => flow = Flow::Close(format!("Connection closed with an error. {e}")),
+                    }
+                }
+                ev = events.recv() => match ev {
+                    Ok(ev) => self.deliver(&ev, &mut out),
+                    Err(RecvError::Lagged(_)) => {
+                        // Too slow to keep up live: catch up from the event log instead.
+                        if let Err(e) = self.catch_up(&mut out).await {
+                            flow = Flow::Close(format!("Connection closed with an error. {e}"));
+                        }
+                    }
+                    Err(RecvError::Closed) => return,
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() >= timeout {
+                        flow = Flow::Close("Server timeout elapsed without receiving a message from the client.".into());
+                    } else {
+                        out.push(protocol::ping());
+                    }
+                }
+                _ = shutdown.changed() => {
+                    let _ = tx.send(WsMessage::text(protocol::close(Some("Server is shutting down."), true))).await;
+                    let _ = tx.close().await;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, ev: &HubEvent, out: &mut Vec<String>) {
+        if ev.id <= self.last_sent || !self.entitled(ev) {
+            return;
+        }
+        self.first_live.get_or_insert(ev.id);
+        self.last_sent = ev.id;
+        out.push(ev.frame.clone());
+    }
+
+    async fn catch_up(&mut self, out: &mut Vec<String>) -> ApiResult<()> {
+        loop {
+            let (cid, org, after) = (
+                self.who.company_id(),
+                self.who.organization_id(),
+                self.last_sent,
+            );
+            let batch = self
+                .state
+                .store
+                .read(move |c| events_after(c, cid, org, after, REPLAY_BATCH))
+                .await?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for ev in &batch {
+                self.deliver(ev, out);
+            }
+        }
+    }
+
+    async fn handle_record(&mut self, record: &str, out: &mut Vec<String>) -> Flow {
+        let msg = match protocol::parse_message(record) {
+            Ok(m) => m,
+            Err(e) => return Flow::Close(format!("Connection closed with an error. {e}")),
+        };
+        match msg {
+            HubMessage::Invocation {
+                invocation_id,
+                target,
+                arguments,
+            } => {
+                let result = self.invoke(&target, arguments, out).await;
+                if let Some(id) = invocation_id {
+                    out.push(match result {
+                        Ok(v) => protocol::completion_result(&id, v),
+                        Err(e) => protocol::completion_error(&id, &e),
+                    });
+                }
+                Flow::Continue
+            }
+            HubMessage::StreamInvocation {
+                invocation_id,
+                target,
+            } => {
+                if let Some(id) = invocation_id {
+                    out.push(protocol::completion_error(
+                        &id,
+                        &format!("Streaming is not supported for method '{target}'."),
+                    ));
+                }
+                Flow::Continue
+            }
+            HubMessage::Close { .. } => Flow::Close("Client closed the connection.".into()),
+            HubMessage::Ping | HubMessage::CancelInvocation | HubMessage::Ignored => Flow::Continue,
+        }
+    }
+
+    /// Run a hub method. The error string goes to the client as the completion error.
+    async fn invoke(
+        &mut self,
+        target: &str,
+        args: Vec<Value>,
+        out: &mut Vec<String>,
+    ) -> Result<Value, String> {
+        let who = self.who;
+        let store = self.state.store.clone();
+        let arg_i64 = |i: usize, name: &str| -> Result<i64, String> {
+            args.get(i)
+                .and_then(value_i64)
+                .ok_or_else(|| format!("Argument {i} ({name}) of '{target}' must be an integer."))
+        };
+        // SignalR matches method names case-insensitively.
+        match target.to_ascii_lowercase().as_str() {
+            "sendmessage" => {
+                let chat_id = arg_i64(0, "chatId")?;
+                let text = args.get(1).and_then(Value::as_str).map(str::to_string);
+                let client_id = args.get(2).and_then(Value::as_str).map(str::to_string);
+                let m = NewMessage::new(text, AUTHOR_OPERATOR, None, client_id).map_err(err)?;
+                let msg = store
+                    .write(move |tx| append_staff_message(tx, &who, chat_id, m))
+                    .await
+                    .map_err(err)?;
+                Ok(crate::messages::to_value(&msg))
+            }
+            "sendmediamessage" => {
+                let chat_id = arg_i64(0, "chatId")?;
+                let media: MediaUpload = args
+                    .get(1)
+                    .cloned()
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .ok_or_else(|| {
+                        "Argument 1 of 'SendMediaMessage' must be {Name, Format, DataBase64, Type}."
+                            .to_string()
+                    })?;
+                let text = args
+                    .get(1)
+                    .and_then(|v| v.get("Text").or_else(|| v.get("text")))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let client_id = args.get(2).and_then(Value::as_str).map(str::to_string);
+                let m =
+                    NewMessage::new(text, AUTHOR_OPERATOR, Some(media), client_id).map_err(err)?;
+                let msg = store
+                    .write(move |tx| append_staff_message(tx, &who, chat_id, m))
+                    .await
+                    .map_err(err)?;
+                Ok(crate::messages::to_value(&msg))
+            }
+            "typing" => {
+                let chat_id = arg_i64(0, "chatId")?;
+                store
+                    .write(move |tx| {
+                        let chat = visible_chat(tx, &who, chat_id)?;
+                        let who_json = who_value(tx, &who)?;
+                        tx.emit(
+                            chat.company_id,
+                            chat.organization_id,
+                            "Typing",
+                            vec![Value::from(chat_id), who_json],
+                        )
+                    })
+                    .await
+                    .map_err(err)?;
+                Ok(Value::Null)
+            }
+            "markread" => {
+                let chat_id = arg_i64(0, "chatId")?;
+                let last = arg_i64(1, "lastMessageId")?;
+                let unread = store
+                    .write(move |tx| mark_read(tx, &who, chat_id, last))
+                    .await
+                    .map_err(err)?;
+                Ok(json!({ "chatId": chat_id, "countUnread": unread }))
+            }
+            "resume" => {
+                let after = match args.first() {
+                    None | Some(Value::Null) => 0,
+                    Some(v) => value_i64(v)
+                        .ok_or("Argument 0 (lastEventId) of 'Resume' must be an integer.")?,
+                };
+                let replayed = self.resume(after, out).await.map_err(err)?;
+                Ok(json!({ "replayed": replayed, "lastEventId": self.last_sent }))
+            }
+            _ => Err(format!("Unknown hub method '{target}'")),
+        }
+    }
+
+    /// Replay every event after `after` that this connection has not delivered yet.
+    async fn resume(&mut self, after: i64, out: &mut Vec<String>) -> ApiResult<usize> {
+        let (cid, org) = (self.who.company_id(), self.who.organization_id());
+        // Events from `first_live` on were already delivered live on this connection.
+        let upto = self.first_live.unwrap_or(i64::MAX);
+        let mut cursor = after;
+        let mut count = 0;
+        loop {
+            let batch = self
+                .state
+                .store
+                .read(move |c| events_after(c, cid, org, cursor, REPLAY_BATCH))
+                .await?;
+            let Some(last) = batch.last().map(|e| e.id) else {
+                break;
+            };
+            cursor = last;
+            for ev in batch.iter().filter(|e| e.id < upto) {
+                if ev.target == "Typing" {
+                    continue; // stale by now
+                }
+                out.push(ev.frame.clone());
+                count += 1;
+            }
+            if self.first_live.is_none() {
+                self.last_sent = self.last_sent.max(last);
+            }
+            if cursor >= upto {
+                break;
+            }
+        }
+        Ok(count)
+    }
+}
+
+fn err(e: ApiError) -> String {
+    e.to_string()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+fn who_value(conn: &rusqlite::Connection, who: &Principal) -> ApiResult<Value> {
+    match who.operator_id() {
+        None => Ok(json!({ "author": AUTHOR_OPERATOR, "operator": null })),
+        Some(id) => {
+            let name: String =
+                conn.query_row("SELECT name FROM operators WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            Ok(json!({ "author": AUTHOR_OPERATOR, "operator": { "id": id, "name": name } }))
+        }
+    }
+}
+
+/// Mark the customer's messages up to `last` read: their status becomes 3 and the unread count drops.
+fn mark_read(
+    tx: &mut crate::store::Tx,
+    who: &Principal,
+    chat_id: i64,
+    last: i64,
+) -> ApiResult<i64> {
+    let chat = visible_chat(tx, who, chat_id)?;
+    let ids: Vec<i64> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id FROM messages WHERE chat_id = ?1 AND author = ?2 AND id <= ?3 AND status < ?4 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params![chat_id, AUTHOR_CLIENT, last, STATUS_READ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows
+    };
+    let before = count_unread(tx, chat_id)?;
+    tx.execute(
+        "UPDATE chats SET read_upto = MAX(read_upto, MIN(?1, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?2)))
+         WHERE id = ?2",
+        rusqlite::params![last, chat_id],
+    )?;
+    for id in ids {
+        tx.execute(
+            "UPDATE messages SET status = ?1 WHERE id = ?2",
+            rusqlite::params![STATUS_READ, id],
+        )?;
+        tx.emit(
+            chat.company_id,
+            chat.organization_id,
+            "MessageStatusChanged",
+            vec![Value::from(id), Value::from(STATUS_READ)],
+        )?;
+    }
+    let after = count_unread(tx, chat_id)?;
+    if after != before {
+        tx.emit(
+            chat.company_id,
+            chat.organization_id,
+            "UnreadChanged",
+            vec![Value::from(chat_id), Value::from(after)],
+        )?;
+    }
+    Ok(after)
+}

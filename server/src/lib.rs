@@ -1,0 +1,122 @@
+//! chathub-server: the reference ChatHub API (REST + SignalR JSON hub) over SQLite.
+
+pub mod app;
+pub mod auth;
+pub mod channel;
+pub mod chats;
+pub mod cli;
+pub mod error;
+pub mod hub;
+pub mod json;
+pub mod messages;
+pub mod mint;
+pub mod operators;
+pub mod organizations;
+pub mod seed;
+pub mod store;
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::Engine;
+use tokio::sync::watch;
+
+use crate::cli::ServeArgs;
+use crate::store::{meta_get, meta_set, Store};
+
+/// After a shutdown signal, connections get this long to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The signing secret: from the flag/env, else generated once and kept in the database so tokens
+/// survive a restart.
+fn jwt_secret(store: &Store, configured: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    if let Some(s) = configured.filter(|s| !s.is_empty()) {
+        return Ok(s.as_bytes().to_vec());
+    }
+    store.blocking(|c| {
+        if let Some(s) = meta_get(c, "jwt_secret")? {
+            return Ok(s.into_bytes());
+        }
+        let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        meta_set(c, "jwt_secret", &s)?;
+        Ok(s.into_bytes())
+    })
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store =
+        Store::open(&args.db).with_context(|| format!("opening database {}", args.db.display()))?;
+    let secret = jwt_secret(&store, args.jwt_secret.as_deref())?;
+    if args.dev {
+        let started = std::time::Instant::now();
+        if store.blocking(seed::seed)? {
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "seeded demo data"
+            );
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let state = app::AppState::new(store, auth::Jwt::new(&secret), args, shutdown_rx);
+
+    // Keyed rate-limit state grows with distinct tokens; drop idle ones now and then.
+    let limiter = state.limiter.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.retain_recent();
+        }
+    });
+
+    let router = app::router(state);
+    // The one line on stdout: tests and scripts parse it for the real port.
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{addr}")?;
+        out.flush()?;
+    }
+    tracing::info!(%addr, "listening");
+
+    let mut rx = shutdown_tx.subscribe();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let _ = rx.changed().await;
+    });
+    let signal = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = shutdown_tx.send(true);
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        r = server => r?,
+        _ = signal => tracing::warn!("connections still open after the grace period"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

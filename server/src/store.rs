@@ -1,0 +1,292 @@
+//! SQLite store: one connection behind a mutex, used from blocking threads; schema migrations; the
+//! hub event log. Events are written in the same transaction as the change they describe and are
+//! broadcast while the lock is still held, so live delivery order equals event-id order.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE companies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    login TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    name TEXT NOT NULL
+);
+CREATE TABLE organizations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id INTEGER NOT NULL REFERENCES companies(id),
+    name TEXT NOT NULL
+);
+CREATE TABLE operators (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id INTEGER NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    status INTEGER NOT NULL DEFAULT 0,
+    photo TEXT
+);
+CREATE TABLE chats (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id INTEGER NOT NULL REFERENCES organizations(id),
+    theme TEXT NOT NULL DEFAULT '',
+    operator_id INTEGER REFERENCES operators(id),
+    status INTEGER NOT NULL DEFAULT 0,
+    source INTEGER NOT NULL DEFAULT 0,
+    client_name TEXT NOT NULL DEFAULT '',
+    client_phone TEXT NOT NULL DEFAULT '',
+    tg_user_id INTEGER,
+    read_upto INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX chats_org_updated ON chats(organization_id, deleted, updated_at);
+CREATE INDEX chats_org_phone ON chats(organization_id, client_phone);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL REFERENCES chats(id),
+    author INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    client_message_id TEXT,
+    media_name TEXT,
+    media_format TEXT,
+    media_type INTEGER,
+    media_size INTEGER
+);
+CREATE INDEX messages_chat ON messages(chat_id, id);
+CREATE UNIQUE INDEX messages_client_id ON messages(chat_id, client_message_id)
+    WHERE client_message_id IS NOT NULL;
+CREATE TABLE media (message_id INTEGER PRIMARY KEY REFERENCES messages(id), data BLOB NOT NULL);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id INTEGER NOT NULL,
+    organization_id INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    args TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX events_org ON events(organization_id, id);
+"#];
+
+/// One logged hub event, ready to send: `frame` is the full invocation including the separator.
+#[derive(Debug)]
+pub struct HubEvent {
+    pub id: i64,
+    pub company_id: i64,
+    pub organization_id: i64,
+    pub target: String,
+    pub frame: String,
+}
+
+/// A write transaction that can also log hub events.
+pub struct Tx<'a> {
+    pub tx: Transaction<'a>,
+    pending: Vec<HubEvent>,
+}
+
+impl<'a> std::ops::Deref for Tx<'a> {
+    type Target = Transaction<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl Tx<'_> {
+    /// Log an event for everyone entitled to see the organization; it is broadcast after commit.
+    /// The event id goes last in the arguments as `{"eventId": N}`.
+    pub fn emit(
+        &mut self,
+        company_id: i64,
+        organization_id: i64,
+        target: &str,
+        args: Vec<Value>,
+    ) -> ApiResult<i64> {
+        let args_json = Value::Array(args.clone()).to_string();
+        self.tx.execute(
+            "INSERT INTO events (company_id, organization_id, target, args, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![company_id, organization_id, target, args_json, now_millis()],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        self.pending.push(HubEvent {
+            id,
+            company_id,
+            organization_id,
+            target: target.to_string(),
+            frame: crate::hub::protocol::event_frame(target, args, id),
+        });
+        Ok(id)
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    bus: broadcast::Sender<Arc<HubEvent>>,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        let mut conn = Connection::open(path)?;
+        // WAL + synchronous=FULL: a write is on disk before we answer, and readers do not block it.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        let (bus, _) = broadcast::channel(1024);
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            bus,
+        })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
+        self.bus.subscribe()
+    }
+
+    /// Run a read on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let guard = conn
+                .lock()
+                .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+            f(&guard)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
+    }
+
+    /// Run a write transaction on a blocking thread; commit, then broadcast its events in order.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx) -> ApiResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        let bus = self.bus.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+            let mut tx = Tx {
+                tx: guard.transaction()?,
+                pending: Vec::new(),
+            };
+            let out = f(&mut tx)?;
+            let Tx { tx, pending } = tx;
+            tx.commit()?;
+            for ev in pending {
+                // No receivers is fine: nobody is connected.
+                let _ = bus.send(Arc::new(ev));
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
+    }
+
+    /// Synchronous access for start-up work (migrations, seeding, the secret).
+    pub fn blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+        f(&mut guard)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let done: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let done = usize::try_from(done).unwrap_or(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn meta_get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+}
+
+pub fn meta_set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// `2026-11-21T10:00:00.000Z`
+pub fn iso_millis(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// Events after `after` visible to a principal, oldest first (for Resume and lag recovery).
+pub fn events_after(
+    conn: &Connection,
+    company_id: i64,
+    organization_id: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> ApiResult<Vec<HubEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, company_id, organization_id, target, args FROM events
+         WHERE id > ?1 AND company_id = ?2 AND (?3 IS NULL OR organization_id = ?3)
+         ORDER BY id LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![after, company_id, organization_id, limit],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, company_id, organization_id, target, args) = row?;
+        let args: Vec<Value> = serde_json::from_str(&args)
+            .map_err(|e| ApiError::Internal(format!("event {id} args: {e}")))?;
+        let frame = crate::hub::protocol::event_frame(&target, args, id);
+        out.push(HubEvent {
+            id,
+            company_id,
+            organization_id,
+            target,
+            frame,
+        });
+    }
+    Ok(out)
+}
