@@ -112,7 +112,9 @@ pub fn decode(record: &str) -> Result<HubMessage, CodecError> {
     Ok(match kind {
         1 => HubMessage::Invocation {
             invocation_id: wire.invocation_id,
-            target: wire.target.ok_or_else(|| malformed("invocation without target"))?,
+            target: wire
+                .target
+                .ok_or_else(|| malformed("invocation without target"))?,
             arguments: wire.arguments,
         },
         3 => HubMessage::Completion {
@@ -180,7 +182,9 @@ mod tests {
         let got = b.push("{\"type\":1,\"target\":\"Т\",\"arguments\":[\"привіт\"]}\u{1e}");
         assert_eq!(got.len(), 1);
         match decode(&got[0]).unwrap() {
-            HubMessage::Invocation { target, arguments, .. } => {
+            HubMessage::Invocation {
+                target, arguments, ..
+            } => {
                 assert_eq!(target, "Т");
                 assert_eq!(arguments[0].get(), "\"привіт\"");
             }
@@ -248,7 +252,16 @@ mod tests {
 
     #[test]
     fn malformed_json_is_an_error_not_a_panic() {
-        for bad in ["", "{", "[]", "null", "{\"type\":\"x\"}", "{\"type\":1}", "{\"type\":3}", "\u{0}"] {
+        for bad in [
+            "",
+            "{",
+            "[]",
+            "null",
+            "{\"type\":\"x\"}",
+            "{\"type\":1}",
+            "{\"type\":3}",
+            "\u{0}",
+        ] {
             assert!(
                 matches!(decode(bad), Err(CodecError::Malformed(_))),
                 "{bad:?} should be malformed"

@@ -1,8 +1,29 @@
 //! The ChatHub operator chat panel.
 //!
-//! Pure core (no browser; `cargo test`): [`codec`] speaks SignalR, [`model`] reads the API's objects,
-//! [`state`] is the panel as data with its `update` function.
+//! Pure core, no browser, tested with `cargo test`:
+//! - [`codec`]: the SignalR JSON hub protocol;
+//! - [`model`]: the API's objects;
+//! - [`state`]: the panel as data, changed only by `update(state, msg) -> effects`;
+//! - [`backoff`]: the reconnect policy;
+//! - [`token`]: reading a token's expiry before connecting;
+//! - [`i18n`]: every visible string.
+//!
+//! Browser shell, tested with `wasm_bindgen_test`:
+//! - [`mount`]: the loader's entry points, one panel per script element;
+//! - [`panel`]: one panel, owning everything it starts;
+//! - [`view`] and [`dom`]: the shadow-root DOM;
+//! - [`socket`] and [`api`]: the hub's WebSocket and the REST calls.
 
+pub mod backoff;
 pub mod codec;
+pub mod i18n;
 pub mod model;
 pub mod state;
+pub mod token;
+
+pub mod api;
+pub mod dom;
+pub mod mount;
+pub mod panel;
+pub mod socket;
+pub mod view;

@@ -1,9 +1,9 @@
 //! The API's objects as the panel reads them. Lenient: missing fields take defaults, unknown ones are
 //! ignored, because the hosted service documents little.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Message {
     pub id: u64,
@@ -18,7 +18,7 @@ pub struct Message {
     pub client_message_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Media {
     pub name: Option<String>,

@@ -59,14 +59,28 @@ pub struct State {
 
 #[derive(Debug)]
 pub enum Msg {
-    SocketOpened { now: u64 },
-    Frame { text: String, now: u64 },
+    SocketOpened {
+        now: u64,
+    },
+    Frame {
+        text: String,
+        now: u64,
+    },
     SocketClosed,
-    Tick { now: u64 },
+    Tick {
+        now: u64,
+    },
     ChatsLoaded(ChatPage),
     Open(u64),
-    HistoryLoaded { chat_id: u64, page: MessagePage },
-    Send { text: String, client_message_id: String, now: u64 },
+    HistoryLoaded {
+        chat_id: u64,
+        page: MessagePage,
+    },
+    Send {
+        text: String,
+        client_message_id: String,
+        now: u64,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -78,7 +92,10 @@ pub enum Effect {
     /// Drop this socket and connect again after the policy's delay.
     Reconnect,
     /// Tell the host page that something failed.
-    Error { code: &'static str, message: String },
+    Error {
+        code: &'static str,
+        message: String,
+    },
     /// A new message reached the panel (for the host's `chathub:message`).
     Received(Message),
 }
@@ -198,7 +215,10 @@ impl State {
     }
 
     fn on_event(&mut self, target: &str, args: &[Box<RawValue>], fx: &mut Vec<Effect>) {
-        if let Some(meta) = args.last().and_then(|a| serde_json::from_str::<EventMeta>(a.get()).ok()) {
+        if let Some(meta) = args
+            .last()
+            .and_then(|a| serde_json::from_str::<EventMeta>(a.get()).ok())
+        {
             if meta.event_id != 0 && meta.event_id <= self.last_event_id {
                 return; // already applied: a replay must not repeat anything
             }
@@ -206,7 +226,9 @@ impl State {
         }
         match target {
             "ReceiveMessage" | "ReceiveMediaMessage" => {
-                let Some(m) = arg::<Message>(args, 0) else { return };
+                let Some(m) = arg::<Message>(args, 0) else {
+                    return;
+                };
                 let known = self.thread.binary_search_by_key(&m.id, |x| x.id).is_ok();
                 if !known {
                     fx.push(Effect::Received(m.clone()));
@@ -226,7 +248,13 @@ impl State {
         }
     }
 
-    fn on_completion(&mut self, id: &str, result: Option<Box<RawValue>>, error: Option<String>, fx: &mut Vec<Effect>) {
+    fn on_completion(
+        &mut self,
+        id: &str,
+        result: Option<Box<RawValue>>,
+        error: Option<String>,
+        fx: &mut Vec<Effect>,
+    ) {
         let Ok(id) = id.parse::<u32>() else { return };
         let Some(pos) = self.outbox.iter().position(|o| o.invocation == Some(id)) else {
             return;
@@ -256,26 +284,39 @@ impl State {
                     self.flush_outbox(now, fx);
                 }
                 Err(e) => {
-                    fx.push(Effect::Error { code: "hub_refused", message: e.to_string() });
+                    fx.push(Effect::Error {
+                        code: "hub_refused",
+                        message: e.to_string(),
+                    });
                     fx.push(Effect::Reconnect);
                 }
             }
             return;
         }
         match codec::decode(record) {
-            Ok(HubMessage::Invocation { target, arguments, .. }) => self.on_event(&target, &arguments, fx),
-            Ok(HubMessage::Completion { invocation_id, result, error }) => {
-                self.on_completion(&invocation_id, result, error, fx)
-            }
+            Ok(HubMessage::Invocation {
+                target, arguments, ..
+            }) => self.on_event(&target, &arguments, fx),
+            Ok(HubMessage::Completion {
+                invocation_id,
+                result,
+                error,
+            }) => self.on_completion(&invocation_id, result, error, fx),
             Ok(HubMessage::Close { error, .. }) => {
                 if let Some(message) = error {
-                    fx.push(Effect::Error { code: "hub_closed", message });
+                    fx.push(Effect::Error {
+                        code: "hub_closed",
+                        message,
+                    });
                 }
                 fx.push(Effect::Reconnect);
             }
             Ok(HubMessage::Ping | HubMessage::Ignored) => {}
             // A bad record is reported and skipped; the session goes on.
-            Err(e) => fx.push(Effect::Error { code: "bad_frame", message: e.to_string() }),
+            Err(e) => fx.push(Effect::Error {
+                code: "bad_frame",
+                message: e.to_string(),
+            }),
         }
     }
 
@@ -310,7 +351,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if live && now.saturating_sub(state.last_heard_ms) >= SERVER_TIMEOUT_MS {
                 state.lose_session();
                 fx.push(Effect::Reconnect);
-            } else if state.conn == Conn::Connected && now.saturating_sub(state.last_sent_ms) >= PING_EVERY_MS {
+            } else if state.conn == Conn::Connected
+                && now.saturating_sub(state.last_sent_ms) >= PING_EVERY_MS
+            {
                 state.send(codec::PING.into(), now, &mut fx);
             }
         }
@@ -336,7 +379,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.dirty.thread = true;
             }
         }
-        Msg::Send { text, client_message_id, now } => {
+        Msg::Send {
+            text,
+            client_message_id,
+            now,
+        } => {
             let text = text.trim();
             if let (Some(chat_id), false) = (state.open, text.is_empty()) {
                 state.outbox.push(Outgoing {
@@ -361,7 +408,13 @@ mod tests {
     fn connected() -> State {
         let mut s = State::default();
         update(&mut s, Msg::SocketOpened { now: 0 });
-        let fx = update(&mut s, Msg::Frame { text: "{}\u{1e}".into(), now: 1 });
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: "{}\u{1e}".into(),
+                now: 1,
+            },
+        );
         assert_eq!(fx, vec![Effect::LoadChats]);
         assert_eq!(s.conn, Conn::Connected);
         s
@@ -378,7 +431,10 @@ mod tests {
     }
 
     fn event(target: &str, arg: &str, event_id: u64) -> String {
-        format!(r#"{{"type":1,"target":"{target}","arguments":[{arg},{{"eventId":{event_id}}}]}}{}"#, codec::RS)
+        format!(
+            r#"{{"type":1,"target":"{target}","arguments":[{arg},{{"eventId":{event_id}}}]}}{}"#,
+            codec::RS
+        )
     }
 
     #[test]
@@ -387,7 +443,13 @@ mod tests {
         let fx = update(&mut s, Msg::SocketOpened { now: 0 });
         assert_eq!(fx, vec![Effect::Send(codec::HANDSHAKE.into())]);
         assert_eq!(s.conn, Conn::Handshaking);
-        let fx = update(&mut s, Msg::Frame { text: r#"{"error":"no"}"#.to_owned() + "\u{1e}", now: 1 });
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: r#"{"error":"no"}"#.to_owned() + "\u{1e}",
+                now: 1,
+            },
+        );
         assert!(fx.contains(&Effect::Reconnect));
     }
 
@@ -402,9 +464,22 @@ mod tests {
                 msg(9, 2, 1, "2026-11-21T10:00:00.000Z")
             ))),
         );
-        assert_eq!(s.chats.iter().map(|c| c.id).collect::<Vec<_>>(), vec![2, 1, 3]);
+        assert_eq!(
+            s.chats.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![2, 1, 3]
+        );
         // A live message moves its chat to the top.
-        update(&mut s, Msg::Frame { text: event("ReceiveMessage", &msg(10, 3, 1, "2026-11-21T11:00:00.000Z"), 1), now: 2 });
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event(
+                    "ReceiveMessage",
+                    &msg(10, 3, 1, "2026-11-21T11:00:00.000Z"),
+                    1,
+                ),
+                now: 2,
+            },
+        );
         assert_eq!(s.chats[0].id, 3);
         assert_eq!(s.chats[0].last_message.as_ref().unwrap().id, 10);
     }
@@ -414,16 +489,31 @@ mod tests {
         let mut s = connected();
         update(&mut s, Msg::ChatsLoaded(chats(r#"{"items":[{"id":7}]}"#)));
         assert_eq!(update(&mut s, Msg::Open(7)), vec![Effect::LoadHistory(7)]);
-        let page: MessagePage =
-            serde_json::from_str(&format!(r#"{{"items":[{}],"hasMore":false}}"#, msg(1, 7, 1, "2026-11-21T09:00:00.000Z")))
-                .unwrap();
+        let page: MessagePage = serde_json::from_str(&format!(
+            r#"{{"items":[{}],"hasMore":false}}"#,
+            msg(1, 7, 1, "2026-11-21T09:00:00.000Z")
+        ))
+        .unwrap();
         update(&mut s, Msg::HistoryLoaded { chat_id: 7, page });
-        let live = event("ReceiveMessage", &msg(2, 7, 1, "2026-11-21T10:00:00.000Z"), 5);
-        let fx = update(&mut s, Msg::Frame { text: live.clone(), now: 2 });
+        let live = event(
+            "ReceiveMessage",
+            &msg(2, 7, 1, "2026-11-21T10:00:00.000Z"),
+            5,
+        );
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: live.clone(),
+                now: 2,
+            },
+        );
         assert!(matches!(&fx[..], [Effect::Received(m)] if m.id == 2));
         // The same event again (a replay) changes nothing.
         assert!(update(&mut s, Msg::Frame { text: live, now: 3 }).is_empty());
-        assert_eq!(s.thread.iter().map(|m| m.id).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            s.thread.iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         assert_eq!(s.last_event_id, 5);
     }
 
@@ -432,18 +522,41 @@ mod tests {
         let mut s = connected();
         update(&mut s, Msg::ChatsLoaded(chats(r#"{"items":[{"id":7}]}"#)));
         update(&mut s, Msg::Open(7));
-        let fx = update(&mut s, Msg::Send { text: " hi ".into(), client_message_id: "c1".into(), now: 5 });
+        let fx = update(
+            &mut s,
+            Msg::Send {
+                text: " hi ".into(),
+                client_message_id: "c1".into(),
+                now: 5,
+            },
+        );
         assert_eq!(
             fx,
-            vec![Effect::Send(codec::invocation(Some(1), "SendMessage", &["7", "\"hi\"", "\"c1\""]))]
+            vec![Effect::Send(codec::invocation(
+                Some(1),
+                "SendMessage",
+                &["7", "\"hi\"", "\"c1\""]
+            ))]
         );
         assert_eq!(s.open_outbox().count(), 1);
         let stored = r#"{"id":40,"chatId":7,"message":"hi","author":0,"status":0,"createdAt":"2026-11-21T10:00:00.000Z","clientMessageId":"c1"}"#;
-        update(&mut s, Msg::Frame { text: format!(r#"{{"type":3,"invocationId":"1","result":{stored}}}"#) + "\u{1e}", now: 6 });
+        update(
+            &mut s,
+            Msg::Frame {
+                text: format!(r#"{{"type":3,"invocationId":"1","result":{stored}}}"#) + "\u{1e}",
+                now: 6,
+            },
+        );
         assert_eq!(s.open_outbox().count(), 0);
         assert_eq!(s.thread.len(), 1);
         // The broadcast of the same message does not add it twice.
-        update(&mut s, Msg::Frame { text: event("ReceiveMessage", stored, 9), now: 7 });
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", stored, 9),
+                now: 7,
+            },
+        );
         assert_eq!(s.thread.len(), 1);
     }
 
@@ -452,14 +565,47 @@ mod tests {
         let mut s = connected();
         update(&mut s, Msg::ChatsLoaded(chats(r#"{"items":[{"id":7}]}"#)));
         update(&mut s, Msg::Open(7));
-        update(&mut s, Msg::Send { text: "a".into(), client_message_id: "c1".into(), now: 5 });
-        let fx = update(&mut s, Msg::Frame { text: "{\"type\":3,\"invocationId\":\"1\",\"error\":\"nope\"}\u{1e}".into(), now: 6 });
-        assert!(matches!(&fx[..], [Effect::Error { code: "send_failed", .. }]));
+        update(
+            &mut s,
+            Msg::Send {
+                text: "a".into(),
+                client_message_id: "c1".into(),
+                now: 5,
+            },
+        );
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: "{\"type\":3,\"invocationId\":\"1\",\"error\":\"nope\"}\u{1e}".into(),
+                now: 6,
+            },
+        );
+        assert!(matches!(
+            &fx[..],
+            [Effect::Error {
+                code: "send_failed",
+                ..
+            }]
+        ));
         assert!(s.outbox[0].failed);
         update(&mut s, Msg::SocketClosed);
-        assert!(update(&mut s, Msg::Send { text: "b".into(), client_message_id: "c2".into(), now: 7 }).is_empty());
+        assert!(update(
+            &mut s,
+            Msg::Send {
+                text: "b".into(),
+                client_message_id: "c2".into(),
+                now: 7
+            }
+        )
+        .is_empty());
         update(&mut s, Msg::SocketOpened { now: 8 });
-        let fx = update(&mut s, Msg::Frame { text: "{}\u{1e}".into(), now: 9 });
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: "{}\u{1e}".into(),
+                now: 9,
+            },
+        );
         assert_eq!(fx.len(), 2, "{fx:?}");
         assert!(matches!(&fx[1], Effect::Send(f) if f.contains("\"c2\"")));
     }
@@ -468,27 +614,63 @@ mod tests {
     fn pings_when_quiet_and_reconnects_when_silent() {
         let mut s = connected();
         assert!(update(&mut s, Msg::Tick { now: 1000 }).is_empty());
-        assert_eq!(update(&mut s, Msg::Tick { now: 15_001 }), vec![Effect::Send(codec::PING.into())]);
-        update(&mut s, Msg::Frame { text: "{\"type\":6}\u{1e}".into(), now: 20_000 });
+        assert_eq!(
+            update(&mut s, Msg::Tick { now: 15_001 }),
+            vec![Effect::Send(codec::PING.into())]
+        );
+        update(
+            &mut s,
+            Msg::Frame {
+                text: "{\"type\":6}\u{1e}".into(),
+                now: 20_000,
+            },
+        );
         assert!(update(&mut s, Msg::Tick { now: 25_000 }).is_empty());
-        assert_eq!(update(&mut s, Msg::Tick { now: 50_000 }), vec![Effect::Reconnect]);
+        assert_eq!(
+            update(&mut s, Msg::Tick { now: 50_000 }),
+            vec![Effect::Reconnect]
+        );
         assert_eq!(s.conn, Conn::Reconnecting);
     }
 
     #[test]
     fn bad_frames_are_reported_and_skipped() {
         let mut s = connected();
-        let fx = update(&mut s, Msg::Frame { text: "not json\u{1e}{\"type\":6}\u{1e}".into(), now: 2 });
-        assert!(matches!(&fx[..], [Effect::Error { code: "bad_frame", .. }]));
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: "not json\u{1e}{\"type\":6}\u{1e}".into(),
+                now: 2,
+            },
+        );
+        assert!(matches!(
+            &fx[..],
+            [Effect::Error {
+                code: "bad_frame",
+                ..
+            }]
+        ));
         assert_eq!(s.conn, Conn::Connected);
     }
 
     #[test]
     fn chat_created_appears_and_unknown_chat_reloads_list() {
         let mut s = connected();
-        update(&mut s, Msg::Frame { text: event("ChatCreated", r#"{"id":4,"client":{"name":"Ann"}}"#, 1), now: 2 });
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ChatCreated", r#"{"id":4,"client":{"name":"Ann"}}"#, 1),
+                now: 2,
+            },
+        );
         assert_eq!(s.chats.len(), 1);
-        let fx = update(&mut s, Msg::Frame { text: event("ReceiveMessage", &msg(3, 99, 1, "x"), 2), now: 3 });
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(3, 99, 1, "x"), 2),
+                now: 3,
+            },
+        );
         assert!(fx.contains(&Effect::LoadChats));
     }
 }

@@ -1,0 +1,95 @@
+//! Token inspection before connecting: the JWT payload's `exp`, read without checking the signature
+//! (only the server can). A token that cannot be read is invalid; one past its `exp` is expired.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Invalid,
+    Expired,
+}
+
+/// The opaque development token the reference server accepts with `--dev`.
+const DEV_TOKEN: &str = "test-token-for-development";
+
+/// Checks `token` at `now_secs` (Unix seconds). Tokens without `exp` are taken as valid.
+pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> {
+    if token == DEV_TOKEN {
+        return Ok(None);
+    }
+    #[derive(Deserialize)]
+    struct Claims {
+        exp: Option<u64>,
+    }
+    let mut parts = token.trim().split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenProblem::Invalid);
+    };
+    let bytes = base64url(payload).ok_or(TokenProblem::Invalid)?;
+    let claims: Claims = serde_json::from_slice(&bytes).map_err(|_| TokenProblem::Invalid)?;
+    match claims.exp {
+        Some(exp) if exp <= now_secs => Err(TokenProblem::Expired),
+        exp => Ok(exp),
+    }
+}
+
+/// Unpadded base64url, as JWT segments use.
+fn base64url(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // {"alg":"HS256"} . {"sub":"1","exp":2000000000} . sig
+    const GOOD: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiZXhwIjoyMDAwMDAwMDAwfQ.c2ln";
+
+    #[test]
+    fn reads_exp() {
+        assert_eq!(inspect(GOOD, 1_900_000_000), Ok(Some(2_000_000_000)));
+        assert_eq!(inspect(GOOD, 2_000_000_000), Err(TokenProblem::Expired));
+        assert_eq!(inspect(DEV_TOKEN, 0), Ok(None));
+    }
+
+    #[test]
+    fn malformed_tokens_are_invalid() {
+        for bad in [
+            "",
+            "abc",
+            "a.b",
+            "a.b.c.d",
+            "x.!!!.y",
+            "x.bm90IGpzb24.y",
+            "eyJ.eyJ.sig",
+        ] {
+            assert_eq!(inspect(bad, 0), Err(TokenProblem::Invalid), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base64url_round_trip() {
+        assert_eq!(base64url("aGk").unwrap(), b"hi");
+        assert_eq!(base64url("_-8").unwrap(), [0xff, 0xef]);
+    }
+}

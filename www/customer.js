@@ -1,0 +1,49 @@
+// The customer's side of the demo, over the channel simulator. Texts are shown as text nodes only.
+const $ = (id) => document.getElementById(id);
+const auth = async () => {
+  const r = await fetch('/api/company/get-token', {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: 'demo', password: 'demo' }),
+  });
+  const t = await r.text();
+  return t.startsWith('"') ? JSON.parse(t) : t;
+};
+const token = await auth();
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+let after = 0;
+let phone = $('phone').value;
+
+function show(text, mine) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  if (mine) li.className = 'me';
+  $('log').append(li);
+}
+
+$('phone').addEventListener('change', () => { phone = $('phone').value; after = 0; $('log').replaceChildren(); });
+$('say').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = $('text').value.trim();
+  if (!text) return;
+  $('text').value = '';
+  const r = await fetch('/api/channel/inbound', {
+    method: 'POST', headers,
+    body: JSON.stringify({ organizationId: 1, source: Number($('source').value), client: { name: $('name').value, phone }, text }),
+  });
+  if (r.ok) show(text, true); else show(`Not sent (${r.status})`, true);
+});
+$('text').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('say').requestSubmit(); }
+});
+
+async function poll() {
+  try {
+    const q = new URLSearchParams({ organizationId: 1, phone, after });
+    const r = await fetch(`/api/channel/outbound?${q}`, { headers });
+    if (r.ok) {
+      const { items } = await r.json();
+      for (const m of items) { show(m.message ?? m.media?.name ?? '', false); after = Math.max(after, m.id); }
+    }
+  } finally { setTimeout(poll, 1000); }
+}
+poll();
