@@ -1,7 +1,7 @@
 //! Chats: the list with every documented filter, status changes and deletion. Every query is
 //! scoped to the caller's company (and an operator's organization); others' ids are "not found".
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::{NaiveDate, TimeZone, Utc};
 use rusqlite::types::Value as SqlValue;
@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::json::{lenient_i64, JsonBody, QueryPairs};
+use crate::json::{lenient_i64, JsonBody, PathParam, QueryPairs};
 use crate::messages::{load_message, Message};
 use crate::store::{iso_millis, Tx};
 
@@ -343,7 +343,7 @@ pub async fn put_status(
 pub async fn delete(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<i64>,
+    PathParam(id): PathParam<i64>,
 ) -> ApiResult<()> {
     state
         .store

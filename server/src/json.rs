@@ -151,3 +151,24 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
             .map_err(|e| ApiError::bad(format!("invalid query: {e}")))
     }
 }
+
+/// Path parameters decoded with our error body on failure.
+pub struct PathParam<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for PathParam<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| PathParam(v))
+            .map_err(|e| ApiError::bad(format!("invalid path: {}", e.body_text())))
+    }
+}

@@ -1,7 +1,7 @@
 //! Messages: the message object, history paging on both documented paths, sending (REST and hub
 //! share [`append_staff_message`]) with idempotent `clientMessageId`, and media.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::chats::{self, ChatRef};
 use crate::error::{ApiError, ApiResult};
-use crate::json::{lenient_opt_i64, JsonBody, QueryParams};
+use crate::json::{lenient_opt_i64, JsonBody, PathParam, QueryParams};
 use crate::store::{iso_millis, now_millis, Tx};
 
 pub const MAX_TEXT_CHARS: usize = 4096;
@@ -101,7 +101,12 @@ pub struct MediaUpload {
     pub name: String,
     #[serde(default, alias = "Format", alias = "mimeType", alias = "contentType")]
     pub format: String,
-    #[serde(alias = "DataBase64", alias = "data", alias = "Data")]
+    #[serde(
+        rename = "dataBase64",
+        alias = "DataBase64",
+        alias = "data",
+        alias = "Data"
+    )]
     pub data_base64: String,
     #[serde(
         default,
@@ -329,7 +334,7 @@ pub fn page(conn: &Connection, chat_id: i64, q: &PageQuery) -> ApiResult<Page> {
 pub async fn list(
     State(state): State<AppState>,
     who: Principal,
-    Path(chat_id): Path<i64>,
+    PathParam(chat_id): PathParam<i64>,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> ApiResult<Json<Page>> {
     let page = state
@@ -360,7 +365,7 @@ pub struct SendBody {
 pub async fn send(
     State(state): State<AppState>,
     who: Principal,
-    Path(chat_id): Path<i64>,
+    PathParam(chat_id): PathParam<i64>,
     JsonBody(body): JsonBody<SendBody>,
 ) -> ApiResult<Json<Message>> {
     // Customers write through the channel; here only operator (default) or system messages.
@@ -385,7 +390,7 @@ pub async fn send(
 pub async fn media(
     State(state): State<AppState>,
     who: Principal,
-    Path((chat_id, message_id)): Path<(i64, i64)>,
+    PathParam((chat_id, message_id)): PathParam<(i64, i64)>,
 ) -> ApiResult<Response> {
     let (format, name, data) = state
         .store
