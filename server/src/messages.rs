@@ -260,15 +260,15 @@ pub fn append_staff_message(
         }
     }
     let msg = insert_message(tx, chat.id, &m, STATUS_NEW)?;
-    if m.author == AUTHOR_OPERATOR {
-        take_chat(tx, &chat, who)?;
-    }
     tx.emit(
         chat.company_id,
         chat.organization_id,
         receive_target(&msg),
         vec![serde_json::to_value(&msg).unwrap_or(Value::Null)],
     )?;
+    if m.author == AUTHOR_OPERATOR {
+        take_chat(tx, &chat, who)?;
+    }
     Ok(msg)
 }
 

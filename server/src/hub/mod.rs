@@ -147,8 +147,9 @@ struct Connection {
     who: Principal,
     /// Highest event id delivered on this connection.
     last_sent: i64,
-    /// Lowest event id delivered live on this connection (Resume replays only what precedes it).
-    first_live: Option<i64>,
+    /// Every entitled event from this id up to `last_sent` was delivered on this connection, so
+    /// Resume replays only what precedes it.
+    delivered_from: Option<i64>,
 }
 
 enum Flow {
@@ -163,7 +164,7 @@ impl Connection {
             state,
             who,
             last_sent: 0,
-            first_live: None,
+            delivered_from: None,
         }
     }
 
@@ -305,7 +306,7 @@ impl Connection {
         if ev.id <= self.last_sent || !self.entitled(ev) {
             return;
         }
-        self.first_live.get_or_insert(ev.id);
+        self.delivered_from.get_or_insert(ev.id);
         self.last_sent = ev.id;
         out.push(ev.frame.clone());
     }
@@ -461,11 +462,10 @@ impl Connection {
     /// Replay every event after `after` that this connection has not delivered yet.
     async fn resume(&mut self, after: i64, out: &mut Vec<String>) -> ApiResult<usize> {
         let (cid, org) = (self.who.company_id(), self.who.organization_id());
-        // Events from `first_live` on were already delivered live on this connection.
-        let upto = self.first_live.unwrap_or(i64::MAX);
+        let upto = self.delivered_from.unwrap_or(i64::MAX);
         let mut cursor = after;
         let mut count = 0;
-        loop {
+        while cursor < upto {
             let batch = self
                 .state
                 .store
@@ -476,19 +476,16 @@ impl Connection {
             };
             cursor = last;
             for ev in batch.iter().filter(|e| e.id < upto) {
+                self.last_sent = self.last_sent.max(ev.id);
                 if ev.target == "Typing" {
                     continue; // stale by now
                 }
                 out.push(ev.frame.clone());
                 count += 1;
             }
-            if self.first_live.is_none() {
-                self.last_sent = self.last_sent.max(last);
-            }
-            if cursor >= upto {
-                break;
-            }
         }
+        // Now everything from `after + 1` on has been delivered here.
+        self.delivered_from = Some(self.delivered_from.map_or(after + 1, |d| d.min(after + 1)));
         Ok(count)
     }
 }

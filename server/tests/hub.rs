@@ -1,0 +1,519 @@
+//! The SignalR hub over a real WebSocket: negotiate, handshake, invocations, events, tenancy,
+//! malformed input, keep-alive and Resume.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const QUIET: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn negotiate_and_connect_rules() {
+    let srv = Server::start();
+    let (s, neg) = call(
+        &srv,
+        Method::POST,
+        "/chathub/negotiate?negotiateVersion=1",
+        Some(DEV),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(neg["negotiateVersion"], 1);
+    assert!(neg["connectionId"].is_string() && neg["connectionToken"].is_string());
+    assert_eq!(
+        neg["availableTransports"],
+        json!([{"transport": "WebSockets", "transferFormats": ["Text", "Binary"]}])
+    );
+    // Token in the query string works for negotiate too; none or a bad one is 401.
+    let (s, _) = call(
+        &srv,
+        Method::POST,
+        &format!("/chathub/negotiate?negotiateVersion=1&access_token={DEV}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_error(
+        &call(
+            &srv,
+            Method::POST,
+            "/chathub/negotiate?negotiateVersion=1",
+            None,
+            None,
+        )
+        .await,
+        401,
+        "missing_token",
+    );
+    assert_error(
+        &call(&srv, Method::POST, "/chathub/negotiate", Some("bad"), None).await,
+        401,
+        "invalid_token",
+    );
+
+    // A connection token is good once; unknown ids are refused before the upgrade.
+    let id = neg["connectionToken"].as_str().unwrap();
+    let url = format!("{}/chathub?id={id}&access_token={DEV}", srv.ws_url());
+    let mut hub = Hub::open(&url).await.expect("first use");
+    hub.handshake().await;
+    assert!(Hub::open(&url).await.is_err(), "second use");
+    assert!(Hub::open(&format!(
+        "{}/chathub?id=nope&access_token={DEV}",
+        srv.ws_url()
+    ))
+    .await
+    .is_err());
+    assert!(
+        Hub::open(&format!("{}/chathub?access_token=bad", srv.ws_url()))
+            .await
+            .is_err()
+    );
+    assert!(Hub::open(&format!("{}/chathub", srv.ws_url()))
+        .await
+        .is_err());
+    // Skipping negotiate is allowed.
+    let mut direct = Hub::open(&format!("{}/chathub?access_token={DEV}", srv.ws_url()))
+        .await
+        .unwrap();
+    direct.handshake().await;
+
+    let (_, v) = call(&srv, Method::GET, "/api/debug/connections", None, None).await;
+    assert_eq!(v, json!({"hub": 2}));
+    hub.close().await;
+    direct.close().await;
+    // The count drops once the server notices the close.
+    let mut open = 2;
+    for _ in 0..100 {
+        open = call(&srv, Method::GET, "/api/debug/connections", None, None)
+            .await
+            .1["hub"]
+            .as_i64()
+            .unwrap();
+        if open == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(open, 0);
+
+    // A protocol other than json gets a handshake error.
+    let mut mp = Hub::open(&format!("{}/chathub?access_token={DEV}", srv.ws_url()))
+        .await
+        .unwrap();
+    mp.send_raw("{\"protocol\":\"messagepack\",\"version\":1}\u{1e}")
+        .await;
+    let resp = mp.next_raw().await.unwrap();
+    assert!(resp["error"].as_str().unwrap().contains("messagepack"));
+    assert!(
+        mp.next_raw().await.is_none(),
+        "closed after a handshake error"
+    );
+}
+
+#[tokio::test]
+async fn send_message_completion_and_broadcast() {
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let mark = operator_token(&srv, &company, 2).await;
+    let mut olena = Hub::connect(&srv, DEV).await;
+    let mut other = Hub::connect(&srv, &mark).await;
+    let chat = inbound(&srv, &company, 1, "+380661230000", "Hello").await["chatId"]
+        .as_i64()
+        .unwrap();
+
+    // New client: ChatCreated, ReceiveMessage, UnreadChanged, in event-id order, to both operators.
+    for hub in [&mut olena, &mut other] {
+        let created = hub.event("ChatCreated").await;
+        let received = hub.event("ReceiveMessage").await;
+        let unread = hub.event("UnreadChanged").await;
+        assert_eq!(created["arguments"][0]["id"], chat);
+        assert_eq!(created["arguments"][0]["client"]["phone"], "+380661230000");
+        assert_eq!(received["arguments"][0]["message"], "Hello");
+        assert_eq!(
+            unread["arguments"].as_array().unwrap()[..2],
+            [json!(chat), json!(1)]
+        );
+        assert!(
+            event_id(&created) < event_id(&received) && event_id(&received) < event_id(&unread)
+        );
+    }
+
+    // SendMessage: the completion carries the stored message; everyone (sender too) gets the event.
+    let done = olena
+        .invoke("SendMessage", json!([chat, "Hi, how can I help?"]))
+        .await;
+    let stored = &done["result"];
+    assert!(done.get("error").is_none(), "{done}");
+    assert_eq!(
+        (stored["author"].clone(), stored["chatId"].clone()),
+        (json!(0), json!(chat))
+    );
+    assert!(stored["id"].is_i64() && stored["createdAt"].as_str().unwrap().ends_with('Z'));
+    for hub in [&mut olena, &mut other] {
+        let ev = hub.event("ReceiveMessage").await;
+        assert_eq!(ev["arguments"][0], *stored);
+        assert_eq!(ev["arguments"].as_array().unwrap().len(), 2);
+    }
+    let status = olena.event("ChatStatusChanged").await;
+    assert_eq!(
+        status["arguments"].as_array().unwrap()[..2],
+        [json!(chat), json!(1)]
+    );
+
+    // Idempotent: the same clientMessageId gives the same message and one event.
+    let a = olena
+        .invoke("SendMessage", json!([chat, "Once", "cmid-1"]))
+        .await;
+    let b = olena
+        .invoke("SendMessage", json!([chat, "Once", "cmid-1"]))
+        .await;
+    assert_eq!(a["result"], b["result"]);
+    let events = other.drain_events(QUIET).await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["target"] == "ReceiveMessage")
+            .count(),
+        1
+    );
+    olena.drain_events(QUIET).await;
+
+    // Fire-and-forget (no invocationId) and several records in one frame.
+    olena
+        .send_raw(&format!(
+            "{}\u{1e}{}\u{1e}",
+            json!({"type": 1, "target": "SendMessage", "arguments": [chat, "one"]}),
+            json!({"type": 1, "invocationId": "x2", "target": "sendmessage", "arguments": [chat.to_string(), "two"]})
+        ))
+        .await;
+    let mut texts = Vec::new();
+    let mut completions = Vec::new();
+    while texts.len() < 2 || completions.is_empty() {
+        let v = olena.next().await.expect("message");
+        match v["type"].as_i64() {
+            Some(1) if v["target"] == "ReceiveMessage" => {
+                texts.push(v["arguments"][0]["message"].clone())
+            }
+            Some(3) => completions.push(v),
+            _ => {}
+        }
+    }
+    assert_eq!(texts, vec![json!("one"), json!("two")]);
+    assert_eq!(completions.len(), 1);
+    assert_eq!(completions[0]["invocationId"], "x2");
+
+    // Errors are completions; the connection stays usable.
+    let e = olena.invoke("NoSuchMethod", json!([])).await;
+    assert_eq!(e["error"], "Unknown hub method 'NoSuchMethod'");
+    let e = olena.invoke("SendMessage", json!([999999, "x"])).await;
+    assert_eq!(e["error"], "chat not found");
+    let e = olena.invoke("SendMessage", json!(["abc", "x"])).await;
+    assert!(e["error"].as_str().unwrap().contains("integer"));
+    let e = olena
+        .invoke("SendMessage", json!([chat, "a".repeat(4097)]))
+        .await;
+    assert!(e["error"].as_str().unwrap().contains("4096"));
+    let ok = olena
+        .invoke("SendMessage", json!([chat, "still open"]))
+        .await;
+    assert_eq!(ok["result"]["message"], "still open");
+}
+
+#[tokio::test]
+async fn events_reach_only_the_entitled() {
+    let srv = Server::start();
+    let a = company_token(&srv, "demo", "demo").await;
+    let b = company_token(&srv, "demo2", "demo2").await;
+    let op3 = operator_token(&srv, &b, 3).await;
+    let mut org1 = Hub::connect(&srv, DEV).await;
+    let mut org2 = Hub::connect(&srv, &op3).await;
+    let mut company_b = Hub::connect(&srv, &b).await;
+
+    let chat1 = inbound(&srv, &a, 1, "+1001", "for org 1").await["chatId"]
+        .as_i64()
+        .unwrap();
+    let chat2 = inbound(&srv, &b, 2, "+1002", "for org 2").await["chatId"]
+        .as_i64()
+        .unwrap();
+    let e1 = org1.drain_events(QUIET).await;
+    let e2 = org2.drain_events(QUIET).await;
+    let eb = company_b.drain_events(QUIET).await;
+    let chats_of = |evs: &[Value]| -> Vec<i64> {
+        evs.iter()
+            .filter(|e| e["target"] == "ReceiveMessage")
+            .map(|e| e["arguments"][0]["chatId"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(chats_of(&e1), vec![chat1]);
+    assert_eq!(chats_of(&e2), vec![chat2]);
+    assert_eq!(chats_of(&eb), vec![chat2]);
+    assert!(!serde_json::to_string(&e2).unwrap().contains("for org 1"));
+
+    // Hub methods are scoped too.
+    let e = org2
+        .invoke("SendMessage", json!([chat1, "intrusion"]))
+        .await;
+    assert_eq!(e["error"], "chat not found");
+    let e = org2.invoke("MarkRead", json!([chat1, 1_000_000])).await;
+    assert_eq!(e["error"], "chat not found");
+    let e = org2.invoke("Typing", json!([chat1])).await;
+    assert_eq!(e["error"], "chat not found");
+    // Resume does not replay another tenant's events.
+    let replay = org2.invoke("Resume", json!([0])).await;
+    assert!(replay.get("error").is_none(), "{replay}");
+    assert!(org1.drain_events(QUIET).await.is_empty());
+}
+
+#[tokio::test]
+async fn typing_mark_read_status_and_media_events() {
+    use base64::Engine;
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let mut hub = Hub::connect(&srv, DEV).await;
+    inbound(&srv, &company, 1, "+1003", "one").await;
+    let sent = inbound(&srv, &company, 1, "+1003", "two").await;
+    let chat = sent["chatId"].as_i64().unwrap();
+    hub.drain_events(QUIET).await;
+
+    let r = hub.invoke("Typing", json!([chat])).await;
+    assert_eq!(r["result"], Value::Null);
+    let typing = hub.event("Typing").await;
+    assert_eq!(typing["arguments"][0], chat);
+    assert_eq!(typing["arguments"][1]["operator"]["name"], "Olena");
+
+    let r = hub
+        .invoke("MarkRead", json!([chat, sent["message"]["id"]]))
+        .await;
+    assert_eq!(r["result"]["countUnread"], 0);
+    let evs = hub.drain_events(QUIET).await;
+    let statuses: Vec<&Value> = evs
+        .iter()
+        .filter(|e| e["target"] == "MessageStatusChanged")
+        .collect();
+    assert_eq!(statuses.len(), 2);
+    assert!(statuses.iter().all(|e| e["arguments"][1] == 3));
+    let unread = evs
+        .iter()
+        .find(|e| e["target"] == "UnreadChanged")
+        .expect("UnreadChanged");
+    assert_eq!(
+        unread["arguments"].as_array().unwrap()[..2],
+        [json!(chat), json!(0)]
+    );
+    let (_, list) = get(&srv, "/api/chat/chats?phone=%2B1003", DEV).await;
+    assert_eq!(list["items"][0]["countUnread"], 0);
+    assert_eq!(list["items"][0]["lastMessage"]["status"], 3);
+
+    let (s, _) = call(
+        &srv,
+        Method::PUT,
+        "/api/chat/status",
+        Some(DEV),
+        Some(json!({"id": chat, "status": 3})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let ev = hub.event("ChatStatusChanged").await;
+    assert_eq!(
+        ev["arguments"].as_array().unwrap()[..2],
+        [json!(chat), json!(3)]
+    );
+
+    let data = base64::engine::general_purpose::STANDARD.encode(b"hello");
+    let r = hub
+        .invoke("SendMediaMessage", json!([chat, {"Name": "hi.txt", "Format": "text/plain", "DataBase64": data, "Type": 4}]))
+        .await;
+    assert_eq!(r["result"]["media"]["name"], "hi.txt", "{r}");
+    let ev = hub.event("ReceiveMediaMessage").await;
+    assert_eq!(ev["arguments"][0]["id"], r["result"]["id"]);
+    let e = hub
+        .invoke("SendMediaMessage", json!([chat, "not media"]))
+        .await;
+    assert!(e["error"].is_string());
+
+    // The customer picking up the replies turns them delivered.
+    get(
+        &srv,
+        "/api/channel/outbound?organizationId=1&phone=%2B1003",
+        &company,
+    )
+    .await;
+    let ev = hub.event("MessageStatusChanged").await;
+    assert_eq!(ev["arguments"][0], r["result"]["id"]);
+    assert_eq!(ev["arguments"][1], 1);
+
+    let (s, _) = call(
+        &srv,
+        Method::DELETE,
+        &format!("/api/chat/chats/{chat}"),
+        Some(DEV),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let ev = hub.event("ChatDeleted").await;
+    assert_eq!(ev["arguments"][0], chat);
+}
+
+#[tokio::test]
+async fn malformed_frames_close_with_a_reason() {
+    let srv = Server::start();
+    for bad in [
+        "{not json",
+        "[1,2]",
+        "{\"target\":\"x\"}",
+        "{\"type\":1,\"arguments\":[]}",
+        "{\"type\":1,\"target\":\"a\",\"arguments\":{}}",
+    ] {
+        let mut hub = Hub::connect(&srv, DEV).await;
+        hub.send_raw(&format!("{bad}\u{1e}")).await;
+        let close = hub.next().await.expect("close message");
+        assert_eq!(close["type"], 7, "{bad}: {close}");
+        assert!(
+            close["error"].as_str().unwrap().contains("error"),
+            "{close}"
+        );
+        assert!(hub.next_raw().await.is_none(), "socket closed after {bad}");
+    }
+    // Ping and unknown message types are fine.
+    let mut hub = Hub::connect(&srv, DEV).await;
+    hub.send_raw("{\"type\":6}\u{1e}{\"type\":42,\"x\":1}\u{1e}")
+        .await;
+    let r = hub.invoke("Resume", json!([null])).await;
+    assert!(r.get("error").is_none());
+    // A client Close message ends the connection.
+    hub.send_raw("{\"type\":7}\u{1e}").await;
+    let close = hub.next().await;
+    assert!(close.is_none() || close.unwrap()["type"] == 7);
+}
+
+#[tokio::test]
+async fn keep_alive_pings_and_client_timeout() {
+    let srv = Server::start_args(&[
+        "--dev",
+        "--jwt-secret",
+        SECRET,
+        "--hub-ping-secs",
+        "1",
+        "--hub-timeout-secs",
+        "3",
+    ]);
+    let mut hub = Hub::connect(&srv, DEV).await;
+    // The server pings; a silent client is dropped with a close message.
+    let first = hub.next_raw().await.expect("ping");
+    assert_eq!(first, json!({"type": 6}));
+    let mut saw_close = None;
+    while let Some(v) = hub.next_raw().await {
+        if v["type"] == 7 {
+            saw_close = Some(v);
+            break;
+        }
+    }
+    let close = saw_close.expect("close after the timeout");
+    assert!(
+        close["error"].as_str().unwrap().contains("timeout"),
+        "{close}"
+    );
+
+    // A client that keeps pinging stays connected past the timeout.
+    let mut live = Hub::connect(&srv, DEV).await;
+    for _ in 0..5 {
+        live.send_raw("{\"type\":6}\u{1e}").await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+    let r = live.invoke("SendMessage", json!([2, "alive"])).await;
+    assert_eq!(r["result"]["message"], "alive");
+}
+
+#[tokio::test]
+async fn resume_after_disconnect_misses_nothing_and_repeats_nothing() {
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let mut first = Hub::connect(&srv, DEV).await;
+    inbound(&srv, &company, 1, "+2001", "before").await;
+    let seen = first.drain_events(QUIET).await;
+    let last_seen = seen.iter().map(event_id).max().expect("events");
+    first.close().await;
+
+    // While disconnected: three customers write, one chat changes status.
+    let mut missed_texts = Vec::new();
+    for i in 0..3 {
+        let text = format!("missed {i}");
+        inbound(&srv, &company, 1, &format!("+200{}", i + 2), &text).await;
+        missed_texts.push(text);
+    }
+    call(
+        &srv,
+        Method::PUT,
+        "/api/chat/status",
+        Some(DEV),
+        Some(json!({"id": 2, "status": 3})),
+    )
+    .await;
+    // Company B's activity must not show up.
+    let b = company_token(&srv, "demo2", "demo2").await;
+    inbound(&srv, &b, 2, "+2999", "not yours").await;
+
+    let mut second = Hub::connect(&srv, DEV).await;
+    // A live event arrives before Resume is called: it must not be replayed again.
+    inbound(&srv, &company, 1, "+2005", "live").await;
+    tokio::time::sleep(QUIET).await;
+    let r = second.invoke("Resume", json!([last_seen])).await;
+    assert!(r.get("error").is_none(), "{r}");
+    // And one more after Resume.
+    inbound(&srv, &company, 1, "+2006", "after").await;
+    let events = second.drain_events(QUIET).await;
+
+    let mut ids: Vec<i64> = events.iter().map(event_id).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no event twice: {events:?}");
+    assert!(ids.iter().all(|id| *id > last_seen));
+    let texts: Vec<&str> = events
+        .iter()
+        .filter(|e| e["target"] == "ReceiveMessage")
+        .map(|e| e["arguments"][0]["message"].as_str().unwrap())
+        .collect();
+    for t in missed_texts
+        .iter()
+        .map(String::as_str)
+        .chain(["live", "after"])
+    {
+        assert_eq!(
+            texts.iter().filter(|x| **x == t).count(),
+            1,
+            "{t} exactly once in {texts:?}"
+        );
+    }
+    assert!(!texts.contains(&"not yours") && !texts.contains(&"before"));
+    assert!(events.iter().any(|e| e["target"] == "ChatStatusChanged"));
+    // Every org-1 event after last_seen was delivered: the ids have no gaps except company B's.
+    let all_after = second.invoke("Resume", json!([last_seen])).await;
+    assert_eq!(
+        all_after["result"]["replayed"], 0,
+        "everything was already delivered on this connection"
+    );
+    assert!(second.drain_events(QUIET).await.is_empty());
+    assert_eq!(
+        r["result"]["lastEventId"].as_i64().unwrap() > last_seen,
+        true
+    );
+
+    // A brand-new connection resuming from the same point gets the full set once.
+    let mut third = Hub::connect(&srv, DEV).await;
+    let r = third.invoke("Resume", json!([last_seen])).await;
+    let replayed = third.drain_events(QUIET).await;
+    assert_eq!(
+        r["result"]["replayed"].as_u64().unwrap() as usize,
+        replayed.len()
+    );
+    let replay_ids: Vec<i64> = replayed.iter().map(event_id).collect();
+    assert_eq!(replay_ids, ids, "same events, in order");
+}
