@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Deserialize;
 
 use crate::error::ApiError;
 
@@ -89,31 +90,6 @@ pub fn value_i64(v: &serde_json::Value) -> Option<i64> {
     }
 }
 
-use serde::Deserialize;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(serde::Deserialize)]
-    struct T {
-        #[serde(deserialize_with = "lenient_i64")]
-        id: i64,
-        #[serde(default, deserialize_with = "lenient_opt_i64")]
-        opt: Option<i64>,
-    }
-
-    #[test]
-    fn numbers_and_numeric_strings() {
-        let t: T = serde_json::from_str(r#"{"id":"21","opt":null}"#).unwrap();
-        assert_eq!((t.id, t.opt), (21, None));
-        let t: T = serde_json::from_str(r#"{"id":21,"opt":"5"}"#).unwrap();
-        assert_eq!((t.id, t.opt), (21, Some(5)));
-        assert!(serde_json::from_str::<T>(r#"{"id":"x"}"#).is_err());
-        assert!(serde_json::from_str::<T>(r#"{"id":1.5}"#).is_err());
-    }
-}
-
 /// Query parameters decoded with our error body on failure.
 pub struct QueryParams<T>(pub T);
 
@@ -170,5 +146,28 @@ where
             .await
             .map(|axum::extract::Path(v)| PathParam(v))
             .map_err(|e| ApiError::bad(format!("invalid path: {}", e.body_text())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct T {
+        #[serde(deserialize_with = "lenient_i64")]
+        id: i64,
+        #[serde(default, deserialize_with = "lenient_opt_i64")]
+        opt: Option<i64>,
+    }
+
+    #[test]
+    fn numbers_and_numeric_strings() {
+        let t: T = serde_json::from_str(r#"{"id":"21","opt":null}"#).unwrap();
+        assert_eq!((t.id, t.opt), (21, None));
+        let t: T = serde_json::from_str(r#"{"id":21,"opt":"5"}"#).unwrap();
+        assert_eq!((t.id, t.opt), (21, Some(5)));
+        assert!(serde_json::from_str::<T>(r#"{"id":"x"}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"id":1.5}"#).is_err());
     }
 }

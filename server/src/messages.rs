@@ -8,7 +8,7 @@ use axum::Json;
 use base64::Engine;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -429,5 +429,43 @@ pub async fn media(
 
 /// Shape used by the hub and tests.
 pub fn to_value(m: &Message) -> Value {
-    serde_json::to_value(m).unwrap_or_else(|_| json!(null))
+    serde_json::to_value(m).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Request bodies of any shape decode to a value or a 400, never a panic.
+        #[test]
+        fn send_bodies_never_panic(data in prop::collection::vec(any::<u8>(), 0..300)) {
+            if let Ok(body) = crate::json::parse::<SendBody>(&data) {
+                let _ = NewMessage::new(body.text_message, AUTHOR_OPERATOR, body.media, body.client_message_id);
+            }
+            let _ = crate::json::parse::<crate::channel::InboundBody>(&data);
+            let _ = crate::json::parse::<crate::chats::StatusBody>(&data);
+            let _ = crate::json::parse::<Vec<crate::operators::SyncItem>>(&data);
+        }
+
+        /// The text limit is in characters, not bytes, and holds for any text.
+        #[test]
+        fn text_limit(text in ".{0,5000}") {
+            let n = text.chars().count();
+            let r = NewMessage::new(Some(text.clone()), AUTHOR_OPERATOR, None, None);
+            if n > MAX_TEXT_CHARS {
+                prop_assert!(r.is_err());
+            } else if !text.trim().is_empty() {
+                prop_assert!(r.is_ok());
+            }
+        }
+
+        /// Media data of any text is decoded or refused, never a panic.
+        #[test]
+        fn media_never_panics(name in ".{0,300}", data in ".{0,200}", kind in proptest::option::of(any::<i64>())) {
+            let media = MediaUpload { name, format: String::new(), data_base64: data, kind };
+            let _ = NewMessage::new(None, AUTHOR_OPERATOR, Some(media), None);
+        }
+    }
 }

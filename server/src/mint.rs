@@ -172,9 +172,7 @@ pub async fn run(args: MintArgs) -> anyhow::Result<()> {
     }
     eprintln!("      operator {} \"{}\"", op.id, op.name);
 
-    let secs = ((args.hours * 3600.0) as i64)
-        .min(24 * 3600 - MARGIN_SECS)
-        .max(1);
+    let secs = ((args.hours * 3600.0) as i64).clamp(1, 24 * 3600 - MARGIN_SECS);
     let expires = chrono::Utc::now() + chrono::Duration::seconds(secs);
     let expires_at = expires.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let operator_token = token_text(

@@ -272,3 +272,109 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON; floats only when asked (serde_json does not round-trip every float exactly).
+    fn arb_json_with(floats: bool) -> impl Strategy<Value = Value> {
+        let float = any::<f64>().prop_map(move |f| {
+            let f = if floats { f } else { f.trunc() % 1e15 };
+            serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+        });
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            float,
+            ".{0,20}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("type".to_string()),
+                        Just("target".to_string()),
+                        Just("arguments".to_string()),
+                        Just("invocationId".to_string()),
+                        ".{0,8}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        arb_json_with(true)
+    }
+
+    proptest! {
+        /// Records survive any split into frames, and come out in order.
+        #[test]
+        fn any_chunking_yields_the_same_records(
+            records in prop::collection::vec("[^\u{1e}]{0,40}", 0..8),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let stream: String = records.iter().map(|r| format!("{r}{RS}")).collect();
+            // Cut only at char boundaries: a WebSocket text frame is always valid UTF-8.
+            let mut points: Vec<usize> = cuts
+                .iter()
+                .map(|i| {
+                    let mut p = i.index(stream.len() + 1);
+                    while !stream.is_char_boundary(p) {
+                        p -= 1;
+                    }
+                    p
+                })
+                .collect();
+            points.push(0);
+            points.push(stream.len());
+            points.sort();
+            points.dedup();
+            let mut buf = FrameBuffer::new(1 << 20);
+            let mut got = Vec::new();
+            for w in points.windows(2) {
+                got.extend(buf.push(&stream[w[0]..w[1]]).unwrap());
+            }
+            prop_assert_eq!(got, records);
+            prop_assert_eq!(buf.pending(), 0);
+        }
+
+        /// Arbitrary bytes never panic the buffer or the parser.
+        #[test]
+        fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..256)) {
+            let mut buf = FrameBuffer::new(128);
+            if let Ok(records) = buf.push_bytes(&data) {
+                for r in records {
+                    let _ = parse_message(&r);
+                    let _ = parse_handshake(&r);
+                }
+            }
+        }
+
+        /// Arbitrary JSON values parse to a message or a typed error, never a panic, and a valid
+        /// invocation round-trips.
+        #[test]
+        fn arbitrary_json_never_panics(v in arb_json()) {
+            let text = v.to_string();
+            let _ = parse_message(&text);
+            let _ = parse_handshake(&text);
+        }
+
+        #[test]
+        fn invocations_round_trip(id in proptest::option::of("[a-z0-9]{1,8}"), target in ".{1,20}", args in prop::collection::vec(arb_json_with(false), 0..4)) {
+            let mut obj = json!({"type": 1, "target": target, "arguments": args});
+            if let Some(id) = &id {
+                obj["invocationId"] = json!(id);
+            }
+            let parsed = parse_message(&obj.to_string()).unwrap();
+            prop_assert_eq!(parsed, HubMessage::Invocation { invocation_id: id, target, arguments: args });
+        }
+    }
+}
