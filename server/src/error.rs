@@ -73,6 +73,8 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(detail) = &self {
             // The detail stays in the log; the client only learns that it was our fault.
             tracing::error!(%detail, "internal error");
+        } else {
+            tracing::debug!(code = self.code(), "request refused");
         }
         let body = json!({ "error": self.to_string(), "code": self.code() });
         (self.status(), Json(body)).into_response()

@@ -49,6 +49,16 @@ impl Server {
         self.dir.join("chathub.db")
     }
 
+    /// The data directory: `dist/` and `www/` in it are served.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Everything the server logged so far (stderr, at debug level).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
     /// Kill the process (no graceful shutdown) and start again on the same database.
     pub fn restart(&mut self, args: Option<&[&str]>) {
         let _ = self.child.kill();
@@ -77,12 +87,14 @@ fn spawn(dir: &Path, args: &[String]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chathub-server"))
         .args(["--addr", "127.0.0.1:0", "--db"])
         .arg(dir.join("chathub.db"))
-        .args(["--dist", "/nonexistent-dist", "--www"])
+        .arg("--dist")
+        .arg(dir.join("dist"))
+        .arg("--www")
         .arg(dir.join("www"))
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "chathub_server=debug,tower_http=debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("server.log")).expect("log file"))
         .spawn()
         .expect("spawn chathub-server");
     let mut line = String::new();
