@@ -1,20 +1,23 @@
-//! One mounted panel: owns its view, socket, timers and requests, and drives the state core.
-//! Dropping the [`Panel`] releases all of it.
+//! One mounted panel: owns its view, socket, timers, listeners and requests, and drives the state
+//! core. Dropping the [`Panel`] releases all of it and puts the page title back.
 
 use crate::api::{Api, ApiError};
 use crate::backoff::Backoff;
+use crate::dom::Listener;
 use crate::i18n::Strings;
 use crate::socket::{Socket, SocketEvent};
-use crate::state::{update, Conn, Effect, Msg, State};
+use crate::state::{update, Conn, Dirty, Effect, Msg, Saved, State};
 use crate::token::{self, TokenProblem};
-use crate::view::{UiEvent, View};
+use crate::view::{Placement, UiEvent, View};
 use gloo_timers::callback::{Interval, Timeout};
 use serde::Serialize;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{AbortController, CustomEvent, CustomEventInit, Element, ErrorEvent, ErrorEventInit};
+use web_sys::{
+    AbortController, CustomEvent, CustomEventInit, Document, Element, ErrorEvent, ErrorEventInit,
+};
 
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
 const TICK_MS: u32 = 2_000;
@@ -27,23 +30,49 @@ struct Config {
     token: String,
 }
 
+fn attr(script: &Element, name: &str) -> Option<String> {
+    script
+        .get_attribute(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 impl Config {
     fn read(script: &Element) -> Config {
-        let get = |name: &str| {
-            script
-                .get_attribute(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let api = get("api")
+        let api = attr(script, "api")
             .unwrap_or_else(|| DEFAULT_API.into())
             .trim_end_matches('/')
             .to_owned();
         Config {
             id: script.id(),
-            hub: get("hub").unwrap_or_else(|| format!("{api}/chathub")),
+            hub: attr(script, "hub").unwrap_or_else(|| format!("{api}/chathub")),
             api,
-            token: get("token").unwrap_or_default(),
+            token: attr(script, "token").unwrap_or_default(),
+        }
+    }
+}
+
+/// The `ready` promise and the functions that settle it.
+struct Ready {
+    promise: js_sys::Promise,
+    resolve: js_sys::Function,
+    reject: js_sys::Function,
+    /// Marks the promise handled, so a rejection nobody awaits is not an uncaught error.
+    _quiet: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Ready {
+    fn new() -> Ready {
+        let mut settle = None;
+        let promise = js_sys::Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
+        let (resolve, reject) = settle.expect_throw("Promise executor runs at once");
+        let quiet = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+        let _ = promise.catch(&quiet);
+        Ready {
+            promise,
+            resolve,
+            reject,
+            _quiet: quiet,
         }
     }
 }
@@ -54,6 +83,7 @@ pub struct Panel {
 
 struct Inner {
     script: Element,
+    doc: Document,
     config: RefCell<Config>,
     state: RefCell<State>,
     view: View,
@@ -62,6 +92,11 @@ struct Inner {
     ticker: RefCell<Option<Interval>>,
     backoff: RefCell<Backoff>,
     requests: AbortController,
+    ready: Ready,
+    listeners: RefCell<Vec<Listener>>,
+    /// The page title before the unread count went into it.
+    title: String,
+    unread: Cell<u32>,
 }
 
 fn now() -> u64 {
@@ -84,6 +119,10 @@ fn client_message_id() -> String {
     )
 }
 
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
 impl Panel {
     pub fn mount(script: &Element) -> Panel {
         let config = Config::read(script);
@@ -96,24 +135,30 @@ impl Panel {
             .and_then(|w| w.navigator().language())
             .unwrap_or_default();
         let lang = Strings::pick([
-            script.get_attribute("lang").unwrap_or_default().as_str(),
+            attr(script, "lang").unwrap_or_default().as_str(),
             &html_lang,
             &browser,
         ]);
-        let strings = Strings::from_json(lang, "{}");
-        let parent = doc.body().expect_throw("body");
+        let place = Placement {
+            host_id: &format!("{}-host", config.id),
+            container: attr(script, "container")
+                .and_then(|sel| doc.query_selector(&sel).ok().flatten()),
+            left: attr(script, "position").as_deref() == Some("bottom-left"),
+            fallback_email: attr(script, "fallback-email"),
+            fallback_url: attr(script, "fallback-url"),
+        };
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
-            let on = {
-                let weak = weak.clone();
-                move |ev: UiEvent| {
-                    if let Some(p) = weak.upgrade() {
-                        p.on_ui(ev);
-                    }
+            let weak = weak.clone();
+            let on = move |ev: UiEvent| {
+                if let Some(p) = weak.upgrade() {
+                    p.on_ui(ev);
                 }
             };
             Inner {
-                view: View::build(&doc, &parent, &format!("{}-host", config.id), strings, on),
+                view: View::build(&doc, place, Strings::from_json(lang, "{}"), on),
                 script: script.clone(),
+                title: doc.title(),
+                doc,
                 config: RefCell::new(config),
                 state: RefCell::new(State::default()),
                 socket: RefCell::new(None),
@@ -121,14 +166,24 @@ impl Panel {
                 ticker: RefCell::new(None),
                 backoff: RefCell::new(Backoff::default()),
                 requests: AbortController::new().expect_throw("AbortController"),
+                ready: Ready::new(),
+                listeners: RefCell::new(Vec::new()),
+                unread: Cell::new(0),
             }
         });
+        inner.listen();
+        inner.view.set_open(script.has_attribute("open"));
+        if let Some(saved) = inner.load_saved() {
+            inner.view.set_draft(&saved.draft);
+            inner.dispatch(Msg::Restore(saved));
+        }
         inner.view.render(
             &inner.state.borrow(),
-            crate::state::Dirty {
+            Dirty {
                 conn: true,
                 chats: true,
                 thread: true,
+                saved: false,
             },
         );
         inner.start();
@@ -143,13 +198,23 @@ impl Panel {
         self.inner.script == *script
     }
 
+    pub fn ready(&self) -> js_sys::Promise {
+        self.inner.ready.promise.clone()
+    }
+
+    /// Shows the panel (`Some(true)`), hides it (`Some(false)`) or flips it (`None`).
+    pub fn set_open(&self, open: Option<bool>) {
+        let view = &self.inner.view;
+        view.set_open(open.unwrap_or(!view.is_open()));
+    }
+
     /// The script's `token` attribute changed: reconnect with it, keeping everything else.
     pub fn token_changed(&self) {
         let token = Config::read(&self.inner.script).token;
         if token != self.inner.config.borrow().token {
             self.inner.config.borrow_mut().token = token;
-            self.inner.socket.borrow_mut().take();
-            self.inner.dispatch(Msg::SocketClosed);
+            self.inner.drop_connection();
+            self.inner.dispatch(Msg::TokenChanged);
             self.inner.start();
         }
     }
@@ -157,11 +222,14 @@ impl Panel {
 
 impl Drop for Panel {
     fn drop(&mut self) {
-        self.inner.requests.abort();
-        self.inner.socket.borrow_mut().take();
-        self.inner.retry.borrow_mut().take();
-        self.inner.ticker.borrow_mut().take();
-        self.inner.emit("chathub:destroyed", &JsValue::UNDEFINED);
+        let p = &self.inner;
+        p.requests.abort();
+        p.drop_connection();
+        p.listeners.borrow_mut().clear();
+        if p.unread.get() > 0 {
+            p.doc.set_title(&p.title);
+        }
+        p.emit("chathub:destroyed", &JsValue::UNDEFINED);
     }
 }
 
@@ -172,33 +240,85 @@ struct ErrorDetail<'a> {
 }
 
 impl Inner {
+    fn storage_key(&self) -> String {
+        format!("chathub:{}", self.config.borrow().id)
+    }
+
+    fn load_saved(&self) -> Option<Saved> {
+        let text = session_storage()?.get_item(&self.storage_key()).ok()??;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn save(&self) {
+        let Some(storage) = session_storage() else {
+            return;
+        };
+        let saved = self.state.borrow().saved();
+        let _ = match serde_json::to_string(&saved) {
+            Ok(text) if saved != Saved::default() => storage.set_item(&self.storage_key(), &text),
+            _ => storage.remove_item(&self.storage_key()),
+        };
+    }
+
+    /// Reconnect at once when the browser says the network or the page came back.
+    fn listen(self: &Rc<Self>) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let wake = |online: Option<bool>| {
+            let weak = Rc::downgrade(self);
+            move |_: web_sys::Event| {
+                let Some(p) = weak.upgrade() else { return };
+                if let Some(online) = online {
+                    p.dispatch(Msg::Network { online });
+                }
+                if online != Some(false) && !p.doc.hidden() {
+                    p.wake();
+                }
+            }
+        };
+        *self.listeners.borrow_mut() = vec![
+            Listener::new(&window, "online", wake(Some(true))),
+            Listener::new(&window, "offline", wake(Some(false))),
+            Listener::new(&window, "pageshow", wake(None)),
+            Listener::new(&self.doc, "visibilitychange", wake(None)),
+        ];
+    }
+
+    /// Skips the backoff wait if a retry is pending.
+    fn wake(self: &Rc<Self>) {
+        if self.retry.borrow_mut().take().is_some() {
+            self.start();
+        }
+    }
+
     /// Checks the token, then connects.
     fn start(self: &Rc<Self>) {
-        let problem = token::inspect(&self.config.borrow().token, now() / 1000).err();
-        match problem {
-            Some(TokenProblem::Invalid) => self.fail_token("token_invalid", "Invalid token"),
-            Some(TokenProblem::Expired) => self.fail_token("token_expired", "token expired"),
-            None => self.connect(),
+        match token::inspect(&self.config.borrow().token, now() / 1000) {
+            Err(problem) => self.fail_token(problem),
+            Ok(_) => self.connect(),
         }
     }
 
     fn connect(self: &Rc<Self>) {
-        let weak = Rc::downgrade(self);
-        let (hub, token) = {
+        let api = {
             let c = self.config.borrow();
-            (c.hub.clone(), c.token.clone())
+            Api {
+                base: c.hub.clone(),
+                token: c.token.clone(),
+                signal: self.requests.signal(),
+            }
         };
-        let api = Api {
-            base: hub.clone(),
-            token: token.clone(),
-            signal: self.requests.signal(),
-        };
+        let weak = Rc::downgrade(self);
         spawn_local(async move {
             let negotiated = api.negotiate().await;
             let Some(p) = weak.upgrade() else { return };
+            if api.token != p.config.borrow().token {
+                return; // the token changed meanwhile; its own connect is under way
+            }
             match negotiated {
-                Ok(id) => p.open_socket(&hub, &id, &token),
-                Err(ApiError::Unauthorized) => p.fail_token("token_expired", "token expired"),
+                Ok(id) => p.open_socket(&api.base, &id, &api.token),
+                Err(ApiError::Unauthorized) => p.fail_token(TokenProblem::Expired),
                 Err(_) if api.signal.aborted() => {}
                 Err(_) => p.schedule_reconnect(),
             }
@@ -219,16 +339,15 @@ impl Inner {
                 SocketEvent::Open => p.dispatch(Msg::SocketOpened { now: now() }),
                 SocketEvent::Text(text) => p.dispatch(Msg::Frame { text, now: now() }),
                 SocketEvent::Closed => {
-                    p.socket.borrow_mut().take();
                     p.dispatch(Msg::SocketClosed);
                     p.schedule_reconnect();
                 }
             }
         };
-        match Socket::open(&url, on) {
-            Ok(socket) => *self.socket.borrow_mut() = Some(socket),
-            Err(_) => return self.schedule_reconnect(),
-        }
+        let Ok(socket) = Socket::open(&url, on) else {
+            return self.schedule_reconnect();
+        };
+        *self.socket.borrow_mut() = Some(socket);
         let weak = Rc::downgrade(self);
         *self.ticker.borrow_mut() = Some(Interval::new(TICK_MS, move || {
             if let Some(p) = weak.upgrade() {
@@ -237,9 +356,17 @@ impl Inner {
         }));
     }
 
-    fn schedule_reconnect(self: &Rc<Self>) {
+    fn drop_connection(&self) {
         self.socket.borrow_mut().take();
         self.ticker.borrow_mut().take();
+        self.retry.borrow_mut().take();
+    }
+
+    fn schedule_reconnect(self: &Rc<Self>) {
+        self.drop_connection();
+        if !self.state.borrow().conn.retries() {
+            return;
+        }
         let delay = self.backoff.borrow_mut().next_delay(now(), random());
         let weak = Rc::downgrade(self);
         *self.retry.borrow_mut() = Some(Timeout::new(delay as u32, move || {
@@ -250,13 +377,21 @@ impl Inner {
         }));
     }
 
-    fn fail_token(&self, code: &str, message: &str) {
-        self.socket.borrow_mut().take();
-        self.ticker.borrow_mut().take();
+    fn fail_token(self: &Rc<Self>, problem: TokenProblem) {
+        let (code, message) = match problem {
+            TokenProblem::Expired => ("token_expired", "token expired"),
+            TokenProblem::Invalid => ("token_invalid", "Invalid token"),
+        };
+        self.drop_connection();
+        self.dispatch(Msg::TokenFailed(problem));
         self.report(code, message);
+        let error = js_sys::Error::new(message);
+        let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
+        let _ = self.ready.reject.call1(&JsValue::NULL, &error);
         // The provider's troubleshooting page looks for this on window.
         let init = ErrorEventInit::new();
         init.set_message(message);
+        init.set_error(&error);
         if let (Some(w), Ok(e)) = (
             web_sys::window(),
             ErrorEvent::new_with_event_init_dict("error", &init),
@@ -281,6 +416,12 @@ impl Inner {
         }
     }
 
+    fn emit_field(&self, name: &str, field: &str, value: &JsValue) {
+        let detail = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&detail, &field.into(), value);
+        self.emit(name, &detail);
+    }
+
     fn on_ui(self: &Rc<Self>, ev: UiEvent) {
         match ev {
             UiEvent::Open(id) => self.dispatch(Msg::Open(id)),
@@ -289,19 +430,32 @@ impl Inner {
                 client_message_id: client_message_id(),
                 now: now(),
             }),
+            UiEvent::Retry(client_message_id) => self.dispatch(Msg::Retry {
+                client_message_id,
+                now: now(),
+            }),
+            UiEvent::Draft(text) => self.dispatch(Msg::Draft(text)),
+            UiEvent::Toggle => self.view.set_open(!self.view.is_open()),
+            UiEvent::Close => self.view.set_open(false),
         }
     }
 
     /// Runs the core, redraws what changed, then performs the effects (never inside a borrow).
     fn dispatch(self: &Rc<Self>, msg: Msg) {
-        let (fx, dirty, conn) = {
+        let (fx, dirty, conn, unread) = {
             let mut s = self.state.borrow_mut();
             let fx = update(&mut s, msg);
-            (fx, s.take_dirty(), s.conn)
+            (fx, s.take_dirty(), s.conn, s.unread())
         };
         self.view.render(&self.state.borrow(), dirty);
+        if dirty.saved {
+            self.save();
+        }
         if dirty.conn {
             self.on_conn(conn);
+        }
+        if unread != self.unread.replace(unread) {
+            self.on_unread(unread);
         }
         for e in fx {
             self.perform(e);
@@ -309,18 +463,22 @@ impl Inner {
     }
 
     fn on_conn(&self, conn: Conn) {
-        let name = match conn {
-            Conn::Connected => {
-                self.backoff.borrow_mut().connected(now());
-                self.emit("chathub:ready", &JsValue::UNDEFINED);
-                "connected"
-            }
-            Conn::Reconnecting => "reconnecting",
-            Conn::Connecting | Conn::Handshaking => "connecting",
+        if conn == Conn::Connected {
+            self.backoff.borrow_mut().connected(now());
+            let _ = self.ready.resolve.call0(&JsValue::NULL);
+            self.emit("chathub:ready", &JsValue::UNDEFINED);
+        }
+        self.emit_field("chathub:connection", "state", &conn.name().into());
+    }
+
+    fn on_unread(&self, unread: u32) {
+        let title = if unread > 0 {
+            format!("({unread}) {}", self.title)
+        } else {
+            self.title.clone()
         };
-        let detail = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&detail, &"state".into(), &name.into());
-        self.emit("chathub:connection", &detail);
+        self.doc.set_title(&title);
+        self.emit_field("chathub:unread", "count", &unread.into());
     }
 
     fn perform(self: &Rc<Self>, effect: Effect) {
@@ -347,7 +505,7 @@ impl Inner {
         }
     }
 
-    /// Runs one REST call off the panel's abort signal and feeds its result back in.
+    /// Runs one REST call under the panel's abort signal and feeds its result back in.
     fn fetch<F, Fut>(self: &Rc<Self>, call: F)
     where
         F: FnOnce(Api) -> Fut + 'static,
@@ -367,7 +525,8 @@ impl Inner {
             let Some(p) = weak.upgrade() else { return };
             match result {
                 Ok(msg) => p.dispatch(msg),
-                Err(ApiError::Unauthorized) => p.fail_token("token_expired", "token expired"),
+                Err(ApiError::Unauthorized) => p.fail_token(TokenProblem::Expired),
+                Err(_) if p.requests.signal().aborted() => {}
                 Err(_) => p.report("request_failed", "request failed"),
             }
         });

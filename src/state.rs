@@ -4,7 +4,9 @@
 
 use crate::codec::{self, HubMessage, RecordBuffer};
 use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
+use crate::token::TokenProblem;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 /// Send a ping when the socket has been quiet this long (the SignalR default).
@@ -17,18 +19,56 @@ pub enum Conn {
     Connecting,
     Handshaking,
     Connected,
+    /// An established session was lost; retrying.
     Reconnecting,
+    /// The browser says it has no network; retrying when it comes back.
+    Offline,
+    /// The token is past its expiry, or the server refused it: only a new token helps.
+    Expired,
+    /// The token cannot be read.
+    Invalid,
+}
+
+impl Conn {
+    pub fn name(self) -> &'static str {
+        match self {
+            Conn::Connecting | Conn::Handshaking => "connecting",
+            Conn::Connected => "connected",
+            Conn::Reconnecting => "reconnecting",
+            Conn::Offline => "offline",
+            Conn::Expired => "expired",
+            Conn::Invalid => "invalid",
+        }
+    }
+
+    /// Whether retrying can help: a bad token never gets better by itself.
+    pub fn retries(self) -> bool {
+        !matches!(self, Conn::Expired | Conn::Invalid)
+    }
 }
 
 /// A message the operator sent that the server has not confirmed yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Outgoing {
     pub chat_id: u64,
     pub text: String,
     pub client_message_id: String,
+    #[serde(default)]
     pub failed: bool,
     /// The invocation carrying it, while one is in flight.
+    #[serde(skip)]
     pub invocation: Option<u32>,
+}
+
+/// What survives a page reload (in sessionStorage): the open chat, the draft and unsent messages.
+/// Never the token.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Saved {
+    pub open: Option<u64>,
+    pub draft: String,
+    pub outbox: Vec<Outgoing>,
 }
 
 /// What changed since the shell last drew.
@@ -37,6 +77,8 @@ pub struct Dirty {
     pub conn: bool,
     pub chats: bool,
     pub thread: bool,
+    /// The open chat, draft or outbox changed: save them.
+    pub saved: bool,
 }
 
 #[derive(Debug)]
@@ -48,11 +90,16 @@ pub struct State {
     /// The open chat's stored messages, ascending by id.
     pub thread: Vec<Message>,
     pub outbox: Vec<Outgoing>,
+    pub draft: String,
     /// The newest hub event applied, for `Resume`.
     pub last_event_id: u64,
     pub dirty: Dirty,
     records: RecordBuffer,
     next_invocation: u32,
+    /// The `Resume` call in flight.
+    resume_call: Option<u32>,
+    /// Cleared when the server answers that it has no `Resume`: paging catches up instead.
+    resume_supported: bool,
     last_heard_ms: u64,
     last_sent_ms: u64,
 }
@@ -81,6 +128,19 @@ pub enum Msg {
         client_message_id: String,
         now: u64,
     },
+    /// Retry a failed message with its `clientMessageId`, so it can never be stored twice.
+    Retry {
+        client_message_id: String,
+        now: u64,
+    },
+    Draft(String),
+    Restore(Saved),
+    TokenFailed(TokenProblem),
+    /// A new token: connect again.
+    TokenChanged,
+    Network {
+        online: bool,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -108,10 +168,13 @@ impl Default for State {
             open: None,
             thread: Vec::new(),
             outbox: Vec::new(),
+            draft: String::new(),
             last_event_id: 0,
             dirty: Dirty::default(),
             records: RecordBuffer::default(),
             next_invocation: 0,
+            resume_call: None,
+            resume_supported: true,
             last_heard_ms: 0,
             last_sent_ms: 0,
         }
@@ -137,10 +200,30 @@ impl State {
         self.outbox.iter().filter(move |o| Some(o.chat_id) == open)
     }
 
+    /// Unread messages over every chat.
+    pub fn unread(&self) -> u32 {
+        self.chats.iter().map(|c| c.count_unread).sum()
+    }
+
+    pub fn saved(&self) -> Saved {
+        Saved {
+            open: self.open,
+            draft: self.draft.clone(),
+            outbox: self.outbox.clone(),
+        }
+    }
+
     fn set_conn(&mut self, conn: Conn) {
         if self.conn != conn {
             self.conn = conn;
             self.dirty.conn = true;
+        }
+    }
+
+    fn set_chat(&mut self, id: u64, f: impl FnOnce(&mut Chat)) {
+        if let Some(c) = self.chats.iter_mut().find(|c| c.id == id) {
+            f(c);
+            self.dirty.chats = true;
         }
     }
 
@@ -162,10 +245,10 @@ impl State {
             return;
         }
         for i in 0..self.outbox.len() {
-            if self.outbox[i].invocation.is_some() || self.outbox[i].failed {
+            let o = &self.outbox[i];
+            if o.invocation.is_some() || o.failed {
                 continue;
             }
-            let o = &self.outbox[i];
             let (chat, text, cmid) = (
                 o.chat_id.to_string(),
                 codec::json_string(&o.text),
@@ -181,36 +264,72 @@ impl State {
             .sort_by(|a, b| b.activity().cmp(a.activity()).then(b.id.cmp(&a.id)));
     }
 
+    /// Replaces the list, keeping whatever live events already made newer than the fetched copy.
+    fn merge_chats(&mut self, mut loaded: Vec<Chat>) {
+        for chat in &mut loaded {
+            let Some(old) = self.chats.iter().find(|c| c.id == chat.id) else {
+                continue;
+            };
+            let last = |c: &Chat| c.last_message.as_ref().map_or(0, |m| m.id);
+            if last(old) > last(chat) {
+                chat.last_message = old.last_message.clone();
+                chat.updated_at = old.updated_at.clone();
+                chat.count_unread = old.count_unread;
+            }
+        }
+        self.chats = loaded;
+        self.sort_chats();
+        self.dirty.chats = true;
+    }
+
     /// Adds a stored message once, wherever it arrives from (history, event, completion).
     fn store_message(&mut self, m: Message, fx: &mut Vec<Effect>) {
         if let Some(cmid) = m.client_message_id.as_deref() {
             let before = self.outbox.len();
             self.outbox.retain(|o| o.client_message_id != cmid);
-            self.dirty.thread |= before != self.outbox.len();
+            let settled = before != self.outbox.len();
+            self.dirty.thread |= settled;
+            self.dirty.saved |= settled;
         }
         if Some(m.chat_id) == self.open {
             match self.thread.binary_search_by_key(&m.id, |x| x.id) {
-                Ok(i) => {
-                    if self.thread[i] == m {
-                        return;
-                    }
-                    self.thread[i] = m.clone();
-                }
+                Ok(i) if self.thread[i] == m => return,
+                Ok(i) => self.thread[i] = m.clone(),
                 Err(i) => self.thread.insert(i, m.clone()),
             }
             self.dirty.thread = true;
         }
+        let open = self.open;
         match self.chats.iter_mut().find(|c| c.id == m.chat_id) {
             Some(chat) => {
-                let newer = chat.last_message.as_ref().is_none_or(|l| l.id <= m.id);
-                if newer {
-                    chat.last_message = Some(m.clone());
+                if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) {
+                    if m.author == 1 && open != Some(m.chat_id) {
+                        chat.count_unread += 1;
+                    }
                     chat.updated_at = Some(m.created_at.clone());
+                    chat.last_message = Some(m);
                     self.dirty.chats = true;
                     self.sort_chats();
                 }
             }
             None => fx.push(Effect::LoadChats),
+        }
+    }
+
+    /// Marks the open chat read up to its newest message, if it has unread ones.
+    fn mark_read(&mut self, fx: &mut Vec<Effect>) {
+        let (Some(open), Some(last)) = (self.open, self.thread.last().map(|m| m.id)) else {
+            return;
+        };
+        if self.conn == Conn::Connected && self.chat(open).is_some_and(|c| c.count_unread > 0) {
+            self.set_chat(open, |c| c.count_unread = 0);
+            let (chat, last) = (open.to_string(), last.to_string());
+            let now = self.last_sent_ms.max(self.last_heard_ms);
+            self.send(
+                codec::invocation(None, "MarkRead", &[&chat, &last]),
+                now,
+                fx,
+            );
         }
     }
 
@@ -224,23 +343,39 @@ impl State {
             }
             self.last_event_id = self.last_event_id.max(meta.event_id);
         }
+        let id_and = |i| Some((arg::<u64>(args, 0)?, arg::<u32>(args, i)?));
         match target {
             "ReceiveMessage" | "ReceiveMediaMessage" => {
                 let Some(m) = arg::<Message>(args, 0) else {
                     return;
                 };
-                let known = self.thread.binary_search_by_key(&m.id, |x| x.id).is_ok();
-                if !known {
+                if self.thread.binary_search_by_key(&m.id, |x| x.id).is_err() {
                     fx.push(Effect::Received(m.clone()));
                 }
                 self.store_message(m, fx);
             }
             "ChatCreated" => {
-                if let Some(chat) = arg::<Chat>(args, 0) {
-                    if self.chat(chat.id).is_none() {
-                        self.chats.push(chat);
-                        self.sort_chats();
-                        self.dirty.chats = true;
+                if let Some(chat) = arg::<Chat>(args, 0).filter(|c| self.chat(c.id).is_none()) {
+                    self.chats.push(chat);
+                    self.sort_chats();
+                    self.dirty.chats = true;
+                }
+            }
+            "UnreadChanged" => {
+                if let Some((id, count)) = id_and(1) {
+                    self.set_chat(id, |c| c.count_unread = count);
+                }
+            }
+            "ChatStatusChanged" => {
+                if let Some((id, status)) = id_and(1) {
+                    self.set_chat(id, |c| c.chat_status = status as u8);
+                }
+            }
+            "MessageStatusChanged" => {
+                if let Some((id, status)) = id_and(1) {
+                    if let Ok(i) = self.thread.binary_search_by_key(&id, |m| m.id) {
+                        self.thread[i].status = status as u8;
+                        self.dirty.thread = true;
                     }
                 }
             }
@@ -256,42 +391,61 @@ impl State {
         fx: &mut Vec<Effect>,
     ) {
         let Ok(id) = id.parse::<u32>() else { return };
+        if self.resume_call == Some(id) {
+            self.resume_call = None;
+            if error.is_some() {
+                // A server without Resume: catch up by paging instead, and stop asking.
+                self.resume_supported = false;
+                self.catch_up(fx);
+            }
+            return;
+        }
         let Some(pos) = self.outbox.iter().position(|o| o.invocation == Some(id)) else {
             return;
         };
-        let stored = result.and_then(|r| serde_json::from_str::<Message>(r.get()).ok());
-        match (stored, error) {
+        match (
+            result.and_then(|r| serde_json::from_str::<Message>(r.get()).ok()),
+            error,
+        ) {
             (Some(m), None) => self.store_message(m, fx),
             (_, error) => {
                 let o = &mut self.outbox[pos];
                 o.invocation = None;
                 o.failed = true;
                 self.dirty.thread = true;
+                self.dirty.saved = true;
+                let message = error.unwrap_or_else(|| "send failed".into());
                 fx.push(Effect::Error {
                     code: "send_failed",
-                    message: error.unwrap_or_else(|| "send failed".into()),
+                    message,
                 });
             }
         }
     }
 
+    fn on_handshake(&mut self, record: &str, now: u64, fx: &mut Vec<Effect>) {
+        if let Err(e) = codec::decode_handshake(record) {
+            fx.push(Effect::Error {
+                code: "hub_refused",
+                message: e.to_string(),
+            });
+            fx.push(Effect::Reconnect);
+            return;
+        }
+        self.set_conn(Conn::Connected);
+        if self.last_event_id > 0 && self.resume_supported {
+            let from = self.last_event_id.to_string();
+            self.resume_call = Some(self.invoke("Resume", &[&from], now, fx));
+            fx.push(Effect::LoadChats);
+        } else {
+            self.catch_up(fx);
+        }
+        self.flush_outbox(now, fx);
+    }
+
     fn on_record(&mut self, record: &str, now: u64, fx: &mut Vec<Effect>) {
         if self.conn == Conn::Handshaking {
-            match codec::decode_handshake(record) {
-                Ok(()) => {
-                    self.set_conn(Conn::Connected);
-                    fx.push(Effect::LoadChats);
-                    self.flush_outbox(now, fx);
-                }
-                Err(e) => {
-                    fx.push(Effect::Error {
-                        code: "hub_refused",
-                        message: e.to_string(),
-                    });
-                    fx.push(Effect::Reconnect);
-                }
-            }
-            return;
+            return self.on_handshake(record, now, fx);
         }
         match codec::decode(record) {
             Ok(HubMessage::Invocation {
@@ -320,13 +474,26 @@ impl State {
         }
     }
 
-    /// A socket went away: whatever was in flight goes back to waiting.
-    fn lose_session(&mut self) {
+    /// Reloads what a replay would have brought: the chat list and the open thread's newest page.
+    fn catch_up(&mut self, fx: &mut Vec<Effect>) {
+        fx.push(Effect::LoadChats);
+        if let Some(open) = self.open {
+            fx.push(Effect::LoadHistory(open));
+        }
+    }
+
+    /// A session went away: whatever was in flight goes back to waiting. `why` says what the panel
+    /// shows; offline and a bad token are kept over a plain "reconnecting", since they say more.
+    fn lose_session(&mut self, why: Conn) {
         self.records.clear();
+        self.resume_call = None;
         for o in &mut self.outbox {
             o.invocation = None;
         }
-        self.set_conn(Conn::Reconnecting);
+        let explained = matches!(self.conn, Conn::Offline | Conn::Expired | Conn::Invalid);
+        if !explained || why != Conn::Reconnecting {
+            self.set_conn(why);
+        }
     }
 }
 
@@ -345,11 +512,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.on_record(&record, now, &mut fx);
             }
         }
-        Msg::SocketClosed => state.lose_session(),
+        Msg::SocketClosed => state.lose_session(Conn::Reconnecting),
         Msg::Tick { now } => {
             let live = matches!(state.conn, Conn::Connected | Conn::Handshaking);
             if live && now.saturating_sub(state.last_heard_ms) >= SERVER_TIMEOUT_MS {
-                state.lose_session();
+                state.lose_session(Conn::Reconnecting);
                 fx.push(Effect::Reconnect);
             } else if state.conn == Conn::Connected
                 && now.saturating_sub(state.last_sent_ms) >= PING_EVERY_MS
@@ -357,17 +524,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.send(codec::PING.into(), now, &mut fx);
             }
         }
-        Msg::ChatsLoaded(page) => {
-            state.chats = page.items;
-            state.sort_chats();
-            state.dirty.chats = true;
-        }
+        Msg::ChatsLoaded(page) => state.merge_chats(page.items),
         Msg::Open(chat_id) => {
             if state.open != Some(chat_id) {
                 state.open = Some(chat_id);
                 state.thread.clear();
-                state.dirty.thread = true;
-                state.dirty.chats = true;
+                state.dirty = Dirty {
+                    thread: true,
+                    chats: true,
+                    saved: true,
+                    ..state.dirty
+                };
                 fx.push(Effect::LoadHistory(chat_id));
             }
         }
@@ -386,17 +553,79 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => {
             let text = text.trim();
             if let (Some(chat_id), false) = (state.open, text.is_empty()) {
-                state.outbox.push(Outgoing {
+                let o = Outgoing {
                     chat_id,
                     text: text.to_owned(),
                     client_message_id,
                     failed: false,
                     invocation: None,
-                });
+                };
+                state.outbox.push(o);
+                state.draft.clear();
+                state.dirty = Dirty {
+                    thread: true,
+                    saved: true,
+                    ..state.dirty
+                };
+                state.flush_outbox(now, &mut fx);
+            }
+        }
+        Msg::Retry {
+            client_message_id,
+            now,
+        } => {
+            if let Some(o) = state
+                .outbox
+                .iter_mut()
+                .find(|o| o.client_message_id == client_message_id)
+            {
+                o.failed = false;
                 state.dirty.thread = true;
                 state.flush_outbox(now, &mut fx);
             }
         }
+        Msg::Draft(text) => {
+            state.draft = text;
+            state.dirty.saved = true;
+        }
+        Msg::Restore(saved) => {
+            state.draft = saved.draft;
+            for o in saved.outbox {
+                if !state
+                    .outbox
+                    .iter()
+                    .any(|x| x.client_message_id == o.client_message_id)
+                {
+                    state.outbox.push(o);
+                }
+            }
+            if let (Some(open), None) = (saved.open, state.open) {
+                state.open = Some(open);
+            }
+            state.dirty = Dirty {
+                thread: true,
+                chats: true,
+                ..state.dirty
+            };
+        }
+        Msg::TokenFailed(problem) => state.lose_session(match problem {
+            TokenProblem::Expired => Conn::Expired,
+            TokenProblem::Invalid => Conn::Invalid,
+        }),
+        Msg::TokenChanged => {
+            state.lose_session(Conn::Reconnecting);
+            state.set_conn(Conn::Connecting);
+        }
+        Msg::Network { online: false } => state.lose_session(Conn::Offline),
+        Msg::Network { online: true } => {
+            if state.conn == Conn::Offline {
+                state.set_conn(Conn::Reconnecting);
+            }
+        }
+    }
+    // Whatever reaches the open thread of a live session is read at once.
+    if state.dirty.thread {
+        state.mark_read(&mut fx);
     }
     fx
 }
@@ -606,8 +835,12 @@ mod tests {
                 now: 9,
             },
         );
-        assert_eq!(fx.len(), 2, "{fx:?}");
-        assert!(matches!(&fx[1], Effect::Send(f) if f.contains("\"c2\"")));
+        assert_eq!(
+            &fx[..2],
+            [Effect::LoadChats, Effect::LoadHistory(7)],
+            "no Resume without event ids"
+        );
+        assert!(matches!(&fx[2..], [Effect::Send(f)] if f.contains("\"c2\"")));
     }
 
     #[test]
@@ -672,5 +905,244 @@ mod tests {
             },
         );
         assert!(fx.contains(&Effect::LoadChats));
+    }
+
+    fn open_chat(s: &mut State, id: u64) {
+        update(
+            s,
+            Msg::ChatsLoaded(chats(&format!(r#"{{"items":[{{"id":{id}}}]}}"#))),
+        );
+        update(s, Msg::Open(id));
+    }
+
+    fn reconnect(s: &mut State) -> Vec<Effect> {
+        update(s, Msg::SocketClosed);
+        update(s, Msg::SocketOpened { now: 100 });
+        update(
+            s,
+            Msg::Frame {
+                text: "{}\u{1e}".into(),
+                now: 101,
+            },
+        )
+    }
+
+    #[test]
+    fn resume_from_the_last_event_and_apply_replays_once() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(1, 7, 1, "a"), 41),
+                now: 2,
+            },
+        );
+        let fx = reconnect(&mut s);
+        assert_eq!(
+            fx[0],
+            Effect::Send(codec::invocation(Some(1), "Resume", &["41"]))
+        );
+        // The replay repeats event 41 (already applied) and brings 42 (missed).
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(1, 7, 1, "a"), 41),
+                now: 102,
+            },
+        );
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(2, 7, 1, "b"), 42),
+                now: 103,
+            },
+        );
+        assert_eq!(
+            s.thread.iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert_eq!(s.last_event_id, 42);
+    }
+
+    #[test]
+    fn a_server_without_resume_is_caught_up_by_paging() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ChatStatusChanged", "7,2", 5),
+                now: 2,
+            },
+        );
+        assert_eq!(s.chats[0].chat_status, 2);
+        reconnect(&mut s);
+        let no_method =
+            "{\"type\":3,\"invocationId\":\"1\",\"error\":\"Method does not exist.\"}\u{1e}";
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: no_method.into(),
+                now: 102,
+            },
+        );
+        assert_eq!(fx, vec![Effect::LoadChats, Effect::LoadHistory(7)]);
+        assert!(!reconnect(&mut s)
+            .iter()
+            .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume"))));
+    }
+
+    #[test]
+    fn offline_sends_go_out_in_order_after_reconnect() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        update(&mut s, Msg::Network { online: false });
+        assert_eq!(s.conn, Conn::Offline);
+        for (i, t) in ["one", "two", "three"].iter().enumerate() {
+            let fx = update(
+                &mut s,
+                Msg::Send {
+                    text: (*t).into(),
+                    client_message_id: format!("c{i}"),
+                    now: 5,
+                },
+            );
+            assert!(fx.is_empty(), "nothing goes out offline");
+        }
+        update(&mut s, Msg::SocketClosed);
+        assert_eq!(s.conn, Conn::Offline, "offline says more than reconnecting");
+        update(&mut s, Msg::Network { online: true });
+        let sent: Vec<String> = reconnect(&mut s)
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Send(f) if f.contains("SendMessage") => Some(f),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent.len(), 3);
+        assert!(
+            sent[0].contains("\"one\"")
+                && sent[1].contains("\"two\"")
+                && sent[2].contains("\"three\"")
+        );
+        // A lost acknowledgement: the same message comes back as an event and settles the outbox entry.
+        let stored = r#"{"id":9,"chatId":7,"message":"one","author":0,"createdAt":"x","clientMessageId":"c0"}"#;
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", stored, 50),
+                now: 200,
+            },
+        );
+        assert_eq!(s.outbox.len(), 2);
+        assert_eq!(s.thread.len(), 1);
+    }
+
+    #[test]
+    fn draft_and_outbox_are_saved_and_restored_without_in_flight_ids() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        update(
+            &mut s,
+            Msg::Send {
+                text: "hello".into(),
+                client_message_id: "c1".into(),
+                now: 5,
+            },
+        );
+        update(&mut s, Msg::Draft("half a tho".into()));
+        assert!(s.take_dirty().saved);
+        let json = serde_json::to_string(&s.saved()).unwrap();
+        assert!(!json.contains("invocation"), "{json}");
+        let mut fresh = State::default();
+        update(
+            &mut fresh,
+            Msg::Restore(serde_json::from_str(&json).unwrap()),
+        );
+        assert_eq!(fresh.open, Some(7));
+        assert_eq!(fresh.draft, "half a tho");
+        assert_eq!(fresh.outbox.len(), 1);
+        assert_eq!(fresh.outbox[0].invocation, None);
+        update(&mut fresh, Msg::SocketOpened { now: 0 });
+        let fx = update(
+            &mut fresh,
+            Msg::Frame {
+                text: "{}\u{1e}".into(),
+                now: 1,
+            },
+        );
+        assert!(fx
+            .iter()
+            .any(|e| matches!(e, Effect::Send(f) if f.contains("\"c1\""))));
+    }
+
+    #[test]
+    fn unread_counts_and_mark_read() {
+        let mut s = connected();
+        update(
+            &mut s,
+            Msg::ChatsLoaded(chats(r#"{"items":[{"id":1,"countUnread":2},{"id":2}]}"#)),
+        );
+        assert_eq!(s.unread(), 2);
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(5, 2, 1, "z"), 1),
+                now: 2,
+            },
+        );
+        assert_eq!(s.unread(), 3, "a client message in a closed chat is unread");
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("UnreadChanged", "2,4", 2),
+                now: 3,
+            },
+        );
+        assert_eq!(
+            s.chat(2).unwrap().count_unread,
+            4,
+            "the server's count wins"
+        );
+        update(&mut s, Msg::Open(1));
+        let page =
+            serde_json::from_str(&format!(r#"{{"items":[{}]}}"#, msg(3, 1, 1, "y"))).unwrap();
+        let fx = update(&mut s, Msg::HistoryLoaded { chat_id: 1, page });
+        assert_eq!(
+            fx,
+            vec![Effect::Send(codec::invocation(
+                None,
+                "MarkRead",
+                &["1", "3"]
+            ))]
+        );
+        assert_eq!(s.unread(), 4);
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(6, 1, 1, "zz"), 3),
+                now: 4,
+            },
+        );
+        assert!(
+            !fx.iter()
+                .any(|e| matches!(e, Effect::Send(f) if f.contains("MarkRead"))),
+            "already read"
+        );
+    }
+
+    #[test]
+    fn bad_tokens_stop_retrying_until_a_new_token() {
+        let mut s = connected();
+        update(&mut s, Msg::TokenFailed(TokenProblem::Expired));
+        assert_eq!(s.conn, Conn::Expired);
+        assert!(!s.conn.retries());
+        update(&mut s, Msg::SocketClosed);
+        assert_eq!(s.conn, Conn::Expired);
+        update(&mut s, Msg::TokenChanged);
+        assert_eq!(s.conn, Conn::Connecting);
+        update(&mut s, Msg::TokenFailed(TokenProblem::Invalid));
+        assert_eq!(s.conn.name(), "invalid");
     }
 }
