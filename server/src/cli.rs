@@ -51,6 +51,9 @@ pub struct ServeArgs {
     /// Seconds of client silence after which a hub connection is dropped.
     #[arg(long, default_value_t = 30, hide = true)]
     pub hub_timeout_secs: u64,
+    /// Live hub events buffered per connection; a slower connection catches up from the event log.
+    #[arg(long, default_value_t = 1024, hide = true)]
+    pub event_buffer: usize,
     /// Requests per second allowed per token.
     #[arg(long, default_value_t = 100, hide = true)]
     pub rate_limit: u32,

@@ -45,8 +45,8 @@ fn jwt_secret(store: &Store, configured: Option<&str>) -> anyhow::Result<Vec<u8>
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store =
-        Store::open(&args.db).with_context(|| format!("opening database {}", args.db.display()))?;
+    let store = Store::open(&args.db, args.event_buffer)
+        .with_context(|| format!("opening database {}", args.db.display()))?;
     let secret = jwt_secret(&store, args.jwt_secret.as_deref())?;
     if args.dev {
         let started = std::time::Instant::now();

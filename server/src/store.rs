@@ -134,7 +134,8 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn open(path: &Path) -> anyhow::Result<Store> {
+    /// `event_buffer`: live events held per connection before it has to catch up from the log.
+    pub fn open(path: &Path, event_buffer: usize) -> anyhow::Result<Store> {
         let mut conn = Connection::open(path)?;
         // WAL + synchronous=FULL: a write is on disk before we answer, and readers do not block it.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -142,15 +143,30 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        let (bus, _) = broadcast::channel(1024);
+        let (bus, _) = broadcast::channel(event_buffer.max(1));
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             bus,
         })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
-        self.bus.subscribe()
+    /// Subscribe to live events, with the highest event id logged so far. Both happen under the
+    /// store lock, and events are broadcast under it too, so every event above the returned id
+    /// arrives on the receiver and none at or below it does.
+    pub async fn subscribe(&self) -> ApiResult<(broadcast::Receiver<Arc<HubEvent>>, i64)> {
+        let conn = self.conn.clone();
+        let bus = self.bus.clone();
+        tokio::task::spawn_blocking(move || {
+            let guard = conn
+                .lock()
+                .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+            let rx = bus.subscribe();
+            let floor: i64 =
+                guard.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?;
+            Ok((rx, floor))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
     }
 
     /// Run a read on a blocking thread.

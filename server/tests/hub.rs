@@ -514,3 +514,32 @@ async fn resume_after_disconnect_misses_nothing_and_repeats_nothing() {
     let replay_ids: Vec<i64> = replayed.iter().map(event_id).collect();
     assert_eq!(replay_ids, ids, "same events, in order");
 }
+
+#[tokio::test]
+async fn a_lagging_connection_catches_up_from_the_log() {
+    // A tiny live buffer: one MarkRead of 40 messages overflows it.
+    let srv = Server::start_args(&["--dev", "--jwt-secret", SECRET, "--event-buffer", "4"]);
+    let company = company_token(&srv, "demo", "demo").await;
+    let mut last = Value::Null;
+    for i in 0..40 {
+        last = inbound(&srv, &company, 1, "+3001", &format!("m{i}")).await;
+    }
+    let chat = last["chatId"].as_i64().unwrap();
+    let mut hub = Hub::connect(&srv, DEV).await;
+    let mut watcher = Hub::connect(&srv, DEV).await;
+    let r = hub
+        .invoke("MarkRead", json!([chat, last["message"]["id"]]))
+        .await;
+    assert_eq!(r["result"]["countUnread"], 0);
+    for conn in [&mut hub, &mut watcher] {
+        let events = conn.drain_events(QUIET).await;
+        let ids: Vec<i64> = events.iter().map(event_id).collect();
+        assert_eq!(events.len(), 41, "40 status changes and one UnreadChanged");
+        assert!(
+            ids.windows(2).all(|w| w[1] == w[0] + 1),
+            "in order, none missing, none twice"
+        );
+        assert_eq!(events.last().unwrap()["target"], "UnreadChanged");
+    }
+    assert!(srv.log().contains("catching up"), "the lag path was taken");
+}

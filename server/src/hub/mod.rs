@@ -145,17 +145,19 @@ pub async fn connect(
 struct Connection {
     state: AppState,
     who: Principal,
-    /// Highest event id delivered on this connection.
+    /// Highest event id delivered (or, at the start, known to precede this connection).
     last_sent: i64,
-    /// Every entitled event from this id up to `last_sent` was delivered on this connection, so
-    /// Resume replays only what precedes it.
-    delivered_from: Option<i64>,
+    /// Every entitled event from this id on is delivered on this connection, so Resume replays
+    /// only what precedes it.
+    delivered_from: i64,
 }
 
 enum Flow {
     Continue,
-    /// Send this close message, then close the socket.
+    /// Send a close message with this reason, then close the socket.
     Close(String),
+    /// The client said goodbye: close the socket.
+    Quit,
 }
 
 impl Connection {
@@ -164,7 +166,7 @@ impl Connection {
             state,
             who,
             last_sent: 0,
-            delivered_from: None,
+            delivered_from: 1,
         }
     }
 
@@ -178,8 +180,14 @@ impl Connection {
 
     async fn run(mut self, socket: WebSocket) {
         let (mut tx, mut rx) = socket.split();
-        // Subscribe before the handshake so nothing emitted meanwhile is lost.
-        let mut events = self.state.store.subscribe();
+        // Subscribe before the handshake so nothing emitted meanwhile is lost; everything after
+        // `floor` is delivered live, everything up to it is for Resume.
+        let Ok((mut events, floor)) = self.state.store.subscribe().await else {
+            let _ = tx.close().await;
+            return;
+        };
+        self.last_sent = floor;
+        self.delivered_from = floor + 1;
         let mut shutdown = self.state.shutdown.clone();
         let mut buf = FrameBuffer::new(MAX_HUB_MESSAGE);
 
@@ -231,7 +239,7 @@ impl Connection {
         let mut flow = Flow::Continue;
         for record in rest {
             flow = self.handle_record(&record, &mut out).await;
-            if matches!(flow, Flow::Close(_)) {
+            if !matches!(flow, Flow::Continue) {
                 break;
             }
         }
@@ -241,6 +249,10 @@ impl Connection {
                 if tx.send(WsMessage::text(frame)).await.is_err() {
                     return;
                 }
+            }
+            if let Flow::Quit = flow {
+                let _ = tx.close().await;
+                return;
             }
             if let Flow::Close(reason) = flow {
                 tracing::debug!(%reason, "closing hub connection");
@@ -268,7 +280,7 @@ impl Connection {
                         Ok(recs) => {
                             for record in recs {
                                 flow = self.handle_record(&record, &mut out).await;
-                                if matches!(flow, Flow::Close(_)) {
+                                if !matches!(flow, Flow::Continue) {
                                     break;
                                 }
                             }
@@ -278,20 +290,18 @@ impl Connection {
                 }
                 ev = events.recv() => match ev {
                     Ok(ev) => self.deliver(&ev, &mut out),
-                    Err(RecvError::Lagged(_)) => {
+                    Err(RecvError::Lagged(skipped)) => {
                         // Too slow to keep up live: catch up from the event log instead.
+                        tracing::debug!(skipped, "hub connection lagged; catching up from the event log");
                         if let Err(e) = self.catch_up(&mut out).await {
                             flow = Flow::Close(format!("Connection closed with an error. {e}"));
                         }
                     }
                     Err(RecvError::Closed) => return,
                 },
-                _ = ping.tick() => {
-                    if last_heard.elapsed() >= timeout {
-                        flow = Flow::Close("Server timeout elapsed without receiving a message from the client.".into());
-                    } else {
-                        out.push(protocol::ping());
-                    }
+                _ = ping.tick() => out.push(protocol::ping()),
+                _ = tokio::time::sleep_until((last_heard + timeout).into()) => {
+                    flow = Flow::Close("Server timeout elapsed without receiving a message from the client.".into());
                 }
                 _ = shutdown.changed() => {
                     let _ = tx.send(WsMessage::text(protocol::close(Some("Server is shutting down."), true))).await;
@@ -306,7 +316,6 @@ impl Connection {
         if ev.id <= self.last_sent || !self.entitled(ev) {
             return;
         }
-        self.delivered_from.get_or_insert(ev.id);
         self.last_sent = ev.id;
         out.push(ev.frame.clone());
     }
@@ -364,7 +373,7 @@ impl Connection {
                 }
                 Flow::Continue
             }
-            HubMessage::Close { .. } => Flow::Close("Client closed the connection.".into()),
+            HubMessage::Close { .. } => Flow::Quit,
             HubMessage::Ping | HubMessage::CancelInvocation | HubMessage::Ignored => Flow::Continue,
         }
     }
@@ -462,10 +471,10 @@ impl Connection {
     /// Replay every event after `after` that this connection has not delivered yet.
     async fn resume(&mut self, after: i64, out: &mut Vec<String>) -> ApiResult<usize> {
         let (cid, org) = (self.who.company_id(), self.who.organization_id());
-        let upto = self.delivered_from.unwrap_or(i64::MAX);
+        let upto = self.delivered_from;
         let mut cursor = after;
         let mut count = 0;
-        while cursor < upto {
+        while cursor < upto - 1 {
             let batch = self
                 .state
                 .store
@@ -475,17 +484,14 @@ impl Connection {
                 break;
             };
             cursor = last;
-            for ev in batch.iter().filter(|e| e.id < upto) {
-                self.last_sent = self.last_sent.max(ev.id);
-                if ev.target == "Typing" {
-                    continue; // stale by now
-                }
+            // Typing is stale by now.
+            for ev in batch.iter().filter(|e| e.id < upto && e.target != "Typing") {
                 out.push(ev.frame.clone());
                 count += 1;
             }
         }
-        // Now everything from `after + 1` on has been delivered here.
-        self.delivered_from = Some(self.delivered_from.map_or(after + 1, |d| d.min(after + 1)));
+        // Everything from `after + 1` on has now been delivered here.
+        self.delivered_from = self.delivered_from.min(after.saturating_add(1));
         Ok(count)
     }
 }
