@@ -7,4 +7,5 @@ script.id = 'operator-chat-panel-script';
 script.src = '/operator-chat-panel/widget-script.js';
 script.setAttribute('token', token);
 script.setAttribute('api', location.origin);
+script.setAttribute('open', '');
 document.head.appendChild(script);
