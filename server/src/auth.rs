@@ -83,7 +83,7 @@ impl Jwt {
             TokenKind::Operator => {
                 c.org.is_some()
                     && c.op.is_some()
-                    && c.exp - c.iat <= MAX_OPERATOR_TOKEN_SECS + CLOCK_SLACK_SECS
+                    && c.exp.saturating_sub(c.iat) <= MAX_OPERATOR_TOKEN_SECS + CLOCK_SLACK_SECS
             }
         };
         if !ok {
@@ -434,7 +434,7 @@ pub async fn validate_token(
             "isValid": true,
             "operatorId": op.operator_id,
             "clientId": op.company_id,
-            "expiresAt": iso_millis(claims.exp * 1000),
+            "expiresAt": iso_millis(claims.exp.saturating_mul(1000)),
             "error": null,
         })),
         Err(ApiError::Forbidden(_)) => invalid("Operator is inactive"),

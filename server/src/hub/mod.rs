@@ -500,8 +500,13 @@ fn err(e: ApiError) -> String {
     e.to_string()
 }
 
+/// At most `max` bytes, cut at a char boundary (a WebSocket close reason fits in 123 bytes).
 fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
 }
 
 fn who_value(conn: &rusqlite::Connection, who: &Principal) -> ApiResult<Value> {
