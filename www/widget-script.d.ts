@@ -1,5 +1,6 @@
-// Types for hosts of the ChatHub operator chat panel. The panel is configured by attributes of its
-// script element and reports through CustomEvents dispatched (bubbling) on that element.
+// Types for hosts of the ChatHub operator chat panel. A panel is configured by the attributes of its
+// script element, reports through CustomEvents dispatched (bubbling) on that element, and is driven
+// through the one global, window.ChatHub.
 
 export interface ChatHubMessage {
   id: number;
@@ -14,14 +15,51 @@ export interface ChatHubMessage {
   clientMessageId: string | null;
 }
 
-export interface ChatHubEventMap {
-  'chathub:ready': CustomEvent<undefined>;
-  'chathub:error': CustomEvent<{ code: string; message: string }>;
-  'chathub:message': CustomEvent<ChatHubMessage>;
-  'chathub:connection': CustomEvent<{ state: 'connecting' | 'connected' | 'reconnecting' }>;
-  'chathub:destroyed': CustomEvent<undefined>;
+export type ChatHubConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'expired' | 'invalid';
+
+export interface ChatHubEventDetails {
+  ready: undefined;
+  error: { code: 'token_expired' | 'token_invalid' | 'send_failed' | 'request_failed' | string; message: string };
+  unread: { count: number };
+  message: ChatHubMessage;
+  connection: { state: ChatHubConnectionState };
+  destroyed: undefined;
+}
+
+export type ChatHubEventName = keyof ChatHubEventDetails | `chathub:${keyof ChatHubEventDetails}`;
+
+export interface ChatHubPanel {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  toggle(): Promise<void>;
+  /** Unmounts the panel: DOM, socket, timers, listeners and requests. */
+  destroy(): Promise<void>;
+  /** Sets the script's token attribute; the panel reconnects and keeps its state. */
+  setToken(token: string): void;
+  /** Subscribes to `ready`, `error`, `unread`, `message`, `connection` or `destroyed`; returns the unsubscribe. */
+  on<K extends keyof ChatHubEventDetails>(
+    event: K | `chathub:${K}`,
+    listener: (detail: ChatHubEventDetails[K], event: CustomEvent<ChatHubEventDetails[K]>) => void,
+  ): () => void;
+  /** Resolves when connected; rejects with the error (`code` token_expired / token_invalid) for a bad token. */
+  readonly ready: Promise<void>;
+}
+
+export interface ChatHubApi {
+  /** The panel of the script element with this id (default `operator-chat-panel-script`). */
+  get(id?: string): ChatHubPanel;
 }
 
 declare global {
-  interface HTMLElementEventMap extends ChatHubEventMap {}
+  interface Window {
+    ChatHub: ChatHubApi;
+  }
+  interface HTMLElementEventMap {
+    'chathub:ready': CustomEvent<undefined>;
+    'chathub:error': CustomEvent<ChatHubEventDetails['error']>;
+    'chathub:unread': CustomEvent<ChatHubEventDetails['unread']>;
+    'chathub:message': CustomEvent<ChatHubMessage>;
+    'chathub:connection': CustomEvent<ChatHubEventDetails['connection']>;
+    'chathub:destroyed': CustomEvent<undefined>;
+  }
 }
