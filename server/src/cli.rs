@@ -23,6 +23,25 @@ pub struct Cli {
 pub enum Command {
     /// Walk the documented integrator flow over HTTP and print a validated operator token.
     MintToken(MintArgs),
+    /// Create a company with one organization in a database (the API has no endpoint for it).
+    AddCompany(AddCompanyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AddCompanyArgs {
+    /// SQLite database file (created if missing).
+    #[arg(long, default_value = "./chathub.db")]
+    pub db: PathBuf,
+    #[arg(long)]
+    pub login: String,
+    #[arg(long, env = "CHATHUB_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// Display name of the company; default: the login.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Name of its first organization.
+    #[arg(long, default_value = "Support")]
+    pub organization: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -100,6 +100,50 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `chathub-server add-company`: prints `{"companyId": N, "organizationId": M}`.
+pub fn add_company(args: cli::AddCompanyArgs) -> anyhow::Result<()> {
+    if args.login.trim().is_empty()
+        || args.password.is_empty()
+        || args.organization.trim().is_empty()
+    {
+        anyhow::bail!("--login, --password and --organization must not be empty");
+    }
+    let store = Store::open(&args.db, 1)
+        .with_context(|| format!("opening database {}", args.db.display()))?;
+    let hash = auth::hash_password(&args.password)?;
+    let name = args.name.unwrap_or_else(|| args.login.clone());
+    let (company, org) = store.blocking(|c| {
+        let tx = c.transaction()?;
+        let taken = tx
+            .query_row(
+                "SELECT 1 FROM companies WHERE login = ?1",
+                [&args.login],
+                |_| Ok(()),
+            )
+            .is_ok();
+        if taken {
+            anyhow::bail!("a company with login {:?} already exists", args.login);
+        }
+        tx.execute(
+            "INSERT INTO companies (login, password_hash, name) VALUES (?1, ?2, ?3)",
+            rusqlite::params![args.login, hash, name],
+        )?;
+        let company = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO organizations (company_id, name) VALUES (?1, ?2)",
+            rusqlite::params![company, args.organization.trim()],
+        )?;
+        let org = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok((company, org))
+    })?;
+    println!(
+        "{}",
+        serde_json::json!({ "companyId": company, "organizationId": org })
+    );
+    Ok(())
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

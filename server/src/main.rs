@@ -17,6 +17,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::MintToken(args)) => chathub_server::mint::run(args).await,
+        Some(Command::AddCompany(args)) => chathub_server::add_company(args),
         None => chathub_server::serve(cli.serve).await,
     };
     match result {

@@ -1,4 +1,4 @@
-//! `chathub-server mint-token` against a running server.
+//! The CLI subcommands: `mint-token` against a running server, `add-company` on a database.
 
 mod common;
 
@@ -145,4 +145,76 @@ async fn names_the_step_that_fails() {
     .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("step 1/5"));
+}
+
+#[tokio::test]
+async fn add_company_then_the_whole_flow_without_dev() {
+    let srv = Server::start_args(&["--jwt-secret", SECRET]);
+    let db = srv.db();
+    let run = |args: Vec<String>| {
+        Command::new(env!("CARGO_BIN_EXE_chathub-server"))
+            .arg("add-company")
+            .args(args)
+            .output()
+            .expect("run add-company")
+    };
+    let args = vec![
+        "--db".to_string(),
+        db.display().to_string(),
+        "--login".into(),
+        "acme".into(),
+        "--password".into(),
+        "s3cret".into(),
+        "--organization".into(),
+        "Acme Help".into(),
+    ];
+    let out = tokio::task::spawn_blocking({
+        let args = args.clone();
+        move || run(args)
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let org = ids["organizationId"].as_i64().unwrap();
+    // The same login twice is refused.
+    let again = tokio::task::spawn_blocking(move || run(args))
+        .await
+        .unwrap();
+    assert!(!again.status.success());
+
+    // The running server sees it at once: log in, add an operator, mint and use a token.
+    let company = company_token(&srv, "acme", "s3cret").await;
+    let (_, orgs) = get(&srv, "/api/company/organization", &company).await;
+    assert_eq!(orgs, json!([{"id": org, "name": "Acme Help"}]));
+    let (_, ops) = post(
+        &srv,
+        "/api/operator/synchronize",
+        &company,
+        json!([{"organizationId": org, "name": "Ivy"}]),
+    )
+    .await;
+    assert_eq!(ops[0]["name"], "Ivy");
+    let url = srv.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        mint(&["--api", &url, "--login", "acme", "--password", "s3cret"])
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let chat = inbound(&srv, &company, org, "+4400", "hello acme").await["chatId"]
+        .as_i64()
+        .unwrap();
+    let (s, page) = get(&srv, &format!("/api/chat/{chat}/messages"), &token).await;
+    assert_eq!(s, 200);
+    assert_eq!(page["items"][0]["message"], "hello acme");
 }
