@@ -84,6 +84,37 @@ test('official SignalR client: negotiate, ReceiveMessage from the channel, SendM
   }
 });
 
+test('official SignalR client: Resume replays what a reconnecting client missed, once', async () => {
+  const srv = await startServer();
+  const token = await operatorToken(srv.url);
+  const company = await companyToken(srv.url);
+  const first = connect(srv.url, token);
+  let second;
+  try {
+    await first.start();
+    const seen = nextEvent(first, 'ReceiveMessage', (m) => m.message === 'before');
+    await inbound(srv.url, company, { phone: '+380507770002', text: 'before' });
+    const [, { eventId: lastEventId }] = await seen;
+    await first.stop();
+
+    await inbound(srv.url, company, { phone: '+380507770002', text: 'while away' });
+    second = connect(srv.url, token);
+    const got = [];
+    second.on('ReceiveMessage', (m, meta) => { got.push([m.message, meta.eventId]); });
+    await second.start();
+    const result = await second.invoke('Resume', lastEventId);
+    assert.ok(result.replayed >= 1);
+    await inbound(srv.url, company, { phone: '+380507770002', text: 'after' });
+    await nextEvent(second, 'ReceiveMessage', (m) => m.message === 'after');
+    assert.deepEqual(got.map(([text]) => text), ['while away', 'after']);
+    assert.ok(got[0][1] > lastEventId && got[1][1] > got[0][1]);
+  } finally {
+    await first.stop();
+    if (second) await second.stop();
+    await srv.stop();
+  }
+});
+
 test('official SignalR client: skipNegotiation over WebSockets works too', async () => {
   const srv = await startServer();
   const conn = connect(srv.url, 'test-token-for-development', {
