@@ -104,8 +104,9 @@ test('official SignalR client: Resume replays what a reconnecting client missed,
     await second.start();
     const result = await second.invoke('Resume', lastEventId);
     assert.ok(result.replayed >= 1);
+    const after = nextEvent(second, 'ReceiveMessage', (m) => m.message === 'after');
     await inbound(srv.url, company, { phone: '+380507770002', text: 'after' });
-    await nextEvent(second, 'ReceiveMessage', (m) => m.message === 'after');
+    await after;
     assert.deepEqual(got.map(([text]) => text), ['while away', 'after']);
     assert.ok(got[0][1] > lastEventId && got[1][1] > got[0][1]);
   } finally {
