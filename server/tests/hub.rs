@@ -9,7 +9,8 @@ use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const QUIET: Duration = Duration::from_millis(300);
+/// How long a connection must stay silent before we conclude nothing more is coming.
+const QUIET: Duration = Duration::from_millis(1000);
 
 #[tokio::test]
 async fn negotiate_and_connect_rules() {
