@@ -16,14 +16,17 @@ fn doc() -> Document {
 fn script(id: &str) -> Element {
     let s = doc().create_element("script").unwrap();
     s.set_id(id);
-    s.set_attribute("token", "test-token-for-development").unwrap();
+    s.set_attribute("token", "test-token-for-development")
+        .unwrap();
     s.set_attribute("api", "http://127.0.0.1:9").unwrap();
     doc().body().unwrap().append_child(&s).unwrap();
     s
 }
 
 fn shadow(id: &str) -> Option<ShadowRoot> {
-    doc().get_element_by_id(&format!("{id}-host"))?.shadow_root()
+    doc()
+        .get_element_by_id(&format!("{id}-host"))?
+        .shadow_root()
 }
 
 #[wasm_bindgen_test]
@@ -32,10 +35,25 @@ fn a_script_element_with_a_token_mounts_a_panel_in_a_shadow_root() {
     mount(s.clone());
     let root = shadow("operator-chat-panel-script").expect("panel host with a shadow root");
     assert!(root.query_selector(".panel").unwrap().is_some());
-    assert!(root.query_selector("[role=log]").unwrap().is_some(), "the thread is a live log");
-    assert!(root.query_selector("textarea[aria-label]").unwrap().is_some(), "the composer is labelled");
-    assert_eq!(root.adopted_style_sheets().length(), 1, "styled through adoptedStyleSheets");
-    assert!(root.query_selector("style").unwrap().is_none(), "no inline style elements");
+    assert!(
+        root.query_selector("[role=log]").unwrap().is_some(),
+        "the thread is a live log"
+    );
+    assert!(
+        root.query_selector("textarea[aria-label]")
+            .unwrap()
+            .is_some(),
+        "the composer is labelled"
+    );
+    assert_eq!(
+        root.adopted_style_sheets().length(),
+        1,
+        "styled through adoptedStyleSheets"
+    );
+    assert!(
+        root.query_selector("style").unwrap().is_none(),
+        "no inline style elements"
+    );
 
     mount(s.clone());
     let twin = script("operator-chat-panel-script");
@@ -44,14 +62,22 @@ fn a_script_element_with_a_token_mounts_a_panel_in_a_shadow_root() {
 
     unmount(s.clone());
     assert_eq!(panel_count(), 0);
-    assert!(doc().get_element_by_id("operator-chat-panel-script-host").is_none(), "the DOM is gone");
+    assert!(
+        doc()
+            .get_element_by_id("operator-chat-panel-script-host")
+            .is_none(),
+        "the DOM is gone"
+    );
     s.remove();
     twin.remove();
 }
 
 #[wasm_bindgen_test]
 fn suffixed_ids_give_independent_panels() {
-    let (a, b) = (script("operator-chat-panel-script-a"), script("operator-chat-panel-script-b"));
+    let (a, b) = (
+        script("operator-chat-panel-script-a"),
+        script("operator-chat-panel-script-b"),
+    );
     mount(a.clone());
     mount(b.clone());
     assert_eq!(panel_count(), 2);
@@ -71,12 +97,15 @@ fn a_malformed_token_reports_invalid_token() {
     let seen = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
     let record = {
         let seen = seen.clone();
-        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-            let message = js_sys::Reflect::get(&e.detail(), &"message".into()).unwrap();
-            *seen.borrow_mut() = message.as_string().unwrap_or_default();
-        })
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(
+            move |e: web_sys::CustomEvent| {
+                let message = js_sys::Reflect::get(&e.detail(), &"message".into()).unwrap();
+                *seen.borrow_mut() = message.as_string().unwrap_or_default();
+            },
+        )
     };
-    s.add_event_listener_with_callback("chathub:error", record.as_ref().unchecked_ref()).unwrap();
+    s.add_event_listener_with_callback("chathub:error", record.as_ref().unchecked_ref())
+        .unwrap();
     mount(s.clone());
     assert_eq!(seen.borrow().as_str(), "Invalid token");
     unmount(s.clone());
