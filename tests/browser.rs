@@ -111,3 +111,30 @@ fn a_malformed_token_reports_invalid_token() {
     unmount(s.clone());
     s.remove();
 }
+
+#[wasm_bindgen_test]
+fn an_unavailable_chat_shows_the_state_and_the_fallback_contact_but_no_script_urls() {
+    let s = script("operator-chat-panel-script-fallback");
+    s.set_attribute("token", "not-a-jwt").unwrap();
+    s.set_attribute("fallback-email", "help@example.com")
+        .unwrap();
+    s.set_attribute("fallback-url", "javascript:alert(1)")
+        .unwrap();
+    mount(s.clone());
+    let root = shadow("operator-chat-panel-script-fallback").unwrap();
+    let q = |css: &str| root.query_selector(css).unwrap();
+    assert_eq!(
+        q(".conn").unwrap().get_attribute("data-state").as_deref(),
+        Some("invalid")
+    );
+    let notice = q(".notice").unwrap();
+    assert!(!notice.has_attribute("hidden"), "the failure is shown");
+    let mail = q(".notice a[href='mailto:help@example.com']").expect("the fallback email link");
+    assert_eq!(mail.text_content().as_deref(), Some("help@example.com"));
+    assert!(
+        q(".notice a[href^='javascript']").is_none(),
+        "a javascript: URL is never linked"
+    );
+    unmount(s.clone());
+    s.remove();
+}
