@@ -272,7 +272,10 @@ impl Inner {
                 if let Some(online) = online {
                     p.dispatch(Msg::Network { online });
                 }
-                if online != Some(false) && !p.doc.hidden() {
+                if online == Some(false) {
+                    // The socket may linger half-dead; retry on the backoff until `online` wakes us.
+                    p.schedule_reconnect();
+                } else if !p.doc.hidden() {
                     p.wake();
                 }
             }

@@ -180,3 +180,26 @@ test('a half-open socket (server paused with SIGSTOP) is detected, reconnected a
     await page.close();
   } finally { await srv.stop(); }
 });
+
+test('going offline shows it, keeps typed messages, and reconnects as soon as the network is back', async () => {
+  const srv = await startServer();
+  const context = await browser.newContext();
+  try {
+    const company = await companyToken(srv.url);
+    const { chatId } = await inbound(srv.url, company, { name: 'Offline Olga', phone: '+380505550000', text: 'hello?' });
+    const page = await context.newPage();
+    await page.goto(`${srv.url}/`);
+    await connected(page);
+    await inPanel(page, `.chat[data-chat="${chatId}"]`).click();
+    await context.setOffline(true);
+    await inPanel(page, '.conn[data-state=offline]').waitFor();
+    await inPanel(page, '.notice:not([hidden])').waitFor();
+    await inPanel(page, 'textarea').fill('sent while offline');
+    await inPanel(page, 'textarea').press('Enter');
+    await context.setOffline(false);
+    await connected(page);
+    await poll(async () => (await inPanel(page, '.msg.pending').count()) === 0, 'outbox flushed');
+    const { items } = await outbound(srv.url, company, { phone: '+380505550000' });
+    assert.deepEqual(items.map((m) => m.message), ['sent while offline']);
+  } finally { await context.close(); await srv.stop(); }
+});
