@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::json::{lenient_i64, JsonBody, PathParam, QueryPairs};
+use crate::json::{lenient_i64, JsonBody, PathParam, QueryPairs, QueryParams};
 use crate::messages::{load_message, Message};
 use crate::store::{iso_millis, Tx};
 
@@ -223,7 +223,7 @@ fn escape_like(s: &str) -> String {
 pub async fn list(
     State(state): State<AppState>,
     who: Principal,
-    QueryPairs(q): QueryPairs,
+    QueryParams(q): QueryPairs,
 ) -> ApiResult<Json<ChatList>> {
     let page = int(&q, "page")?.unwrap_or(1);
     let per_page = int(&q, "per_page")?.or(int(&q, "perPage")?).unwrap_or(20);

@@ -112,21 +112,7 @@ where
 }
 
 /// All query pairs in order, for keys that may repeat (`date=..&date=..`).
-pub struct QueryPairs(pub Vec<(String, String)>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(q)
-            .map(QueryPairs)
-            .map_err(|e| ApiError::bad(format!("invalid query: {e}")))
-    }
-}
+pub type QueryPairs = QueryParams<Vec<(String, String)>>;
 
 /// Path parameters decoded with our error body on failure.
 pub struct PathParam<T>(pub T);

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::auth::{CompanyAuth, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::json::{lenient_i64, JsonBody, QueryPairs};
+use crate::json::{lenient_i64, JsonBody, QueryPairs, QueryParams};
 use crate::organizations::{visible_org, Organization};
 
 pub const ACTIVE: i64 = 0;
@@ -49,7 +49,7 @@ fn load(conn: &Connection, company_id: i64, org: Option<i64>) -> ApiResult<Vec<O
 pub async fn list(
     State(state): State<AppState>,
     CompanyAuth(company_id): CompanyAuth,
-    QueryPairs(q): QueryPairs,
+    QueryParams(q): QueryPairs,
 ) -> ApiResult<Json<Vec<Operator>>> {
     let org = match q
         .iter()

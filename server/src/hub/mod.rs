@@ -25,7 +25,7 @@ use crate::json::value_i64;
 use crate::messages::{
     append_staff_message, MediaUpload, NewMessage, AUTHOR_CLIENT, AUTHOR_OPERATOR, STATUS_READ,
 };
-use crate::store::{events_after, HubEvent};
+use crate::store::{events_after, HubEvent, Store};
 use protocol::{FrameBuffer, HubMessage};
 
 /// Largest hub message we buffer: media travels base64-encoded through `SendMediaMessage`.
@@ -399,11 +399,7 @@ impl Connection {
                 let text = args.get(1).and_then(Value::as_str).map(str::to_string);
                 let client_id = args.get(2).and_then(Value::as_str).map(str::to_string);
                 let m = NewMessage::new(text, AUTHOR_OPERATOR, None, client_id).map_err(err)?;
-                let msg = store
-                    .write(move |tx| append_staff_message(tx, &who, chat_id, m))
-                    .await
-                    .map_err(err)?;
-                Ok(crate::messages::to_value(&msg))
+                store_staff_message(&store, who, chat_id, m).await
             }
             "sendmediamessage" => {
                 let chat_id = arg_i64(0, "chatId")?;
@@ -423,11 +419,7 @@ impl Connection {
                 let client_id = args.get(2).and_then(Value::as_str).map(str::to_string);
                 let m =
                     NewMessage::new(text, AUTHOR_OPERATOR, Some(media), client_id).map_err(err)?;
-                let msg = store
-                    .write(move |tx| append_staff_message(tx, &who, chat_id, m))
-                    .await
-                    .map_err(err)?;
-                Ok(crate::messages::to_value(&msg))
+                store_staff_message(&store, who, chat_id, m).await
             }
             "typing" => {
                 let chat_id = arg_i64(0, "chatId")?;
@@ -494,6 +486,20 @@ impl Connection {
         self.delivered_from = self.delivered_from.min(after.saturating_add(1));
         Ok(count)
     }
+}
+
+/// Stores an operator's text or media message; the stored message is the completion result.
+async fn store_staff_message(
+    store: &Store,
+    who: Principal,
+    chat_id: i64,
+    m: NewMessage,
+) -> Result<Value, String> {
+    let msg = store
+        .write(move |tx| append_staff_message(tx, &who, chat_id, m))
+        .await
+        .map_err(err)?;
+    Ok(crate::messages::to_value(&msg))
 }
 
 fn err(e: ApiError) -> String {
