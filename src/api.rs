@@ -37,7 +37,7 @@ impl Api {
             s => return Err(ApiError::Status(s)),
         }
         let text = res.text().await.map_err(|_| ApiError::Network)?;
-        serde_json::from_str(&text).map_err(|_| ApiError::Body)
+        crate::json::from_str(&text).ok_or(ApiError::Body)
     }
 
     pub async fn chats(&self) -> Result<ChatPage, ApiError> {

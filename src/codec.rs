@@ -2,7 +2,7 @@
 //! message types the panel uses. Arguments stay raw JSON until the caller knows their type.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
+use crate::json::{self, Raw};
 
 /// Every SignalR JSON record ends with this byte.
 pub const RS: char = '\u{1e}';
@@ -58,11 +58,11 @@ pub enum HubMessage {
     Invocation {
         invocation_id: Option<String>,
         target: String,
-        arguments: Vec<Box<RawValue>>,
+        arguments: Vec<Raw>,
     },
     Completion {
         invocation_id: String,
-        result: Option<Box<RawValue>>,
+        result: Option<Raw>,
         error: Option<String>,
     },
     Ping,
@@ -82,8 +82,8 @@ struct Wire {
     invocation_id: Option<String>,
     target: Option<String>,
     #[serde(default)]
-    arguments: Vec<Box<RawValue>>,
-    result: Option<Box<RawValue>>,
+    arguments: Vec<Raw>,
+    result: Option<Raw>,
     error: Option<String>,
     #[serde(default)]
     allow_reconnect: bool,
@@ -99,7 +99,7 @@ pub fn decode_handshake(record: &str) -> Result<(), CodecError> {
     struct Answer {
         error: Option<String>,
     }
-    let answer: Answer = serde_json::from_str(record).map_err(malformed)?;
+    let answer: Answer = json::from_str(record).ok_or_else(|| malformed("not a JSON object"))?;
     match answer.error {
         Some(why) => Err(CodecError::Refused(why)),
         None => Ok(()),
@@ -107,7 +107,7 @@ pub fn decode_handshake(record: &str) -> Result<(), CodecError> {
 }
 
 pub fn decode(record: &str) -> Result<HubMessage, CodecError> {
-    let wire: Wire = serde_json::from_str(record).map_err(malformed)?;
+    let wire: Wire = json::from_str(record).ok_or_else(|| malformed("not a hub message"))?;
     let kind = wire.kind.ok_or_else(|| malformed("no type"))?;
     Ok(match kind {
         1 => HubMessage::Invocation {
@@ -142,7 +142,7 @@ pub fn invocation(id: Option<u32>, target: &str, args: &[&str]) -> String {
         out.push_str("\",");
     }
     out.push_str("\"target\":");
-    out.push_str(&json_string(target));
+    out.push_str(&json::string(target));
     out.push_str(",\"arguments\":[");
     out.push_str(&args.join(","));
     out.push_str("]}");
@@ -150,10 +150,6 @@ pub fn invocation(id: Option<u32>, target: &str, args: &[&str]) -> String {
     out
 }
 
-/// A JSON string literal.
-pub fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
 
 #[cfg(test)]
 mod tests {
@@ -186,7 +182,7 @@ mod tests {
                 target, arguments, ..
             } => {
                 assert_eq!(target, "Т");
-                assert_eq!(arguments[0].get(), "\"привіт\"");
+                assert_eq!(arguments[0].decode::<String>().unwrap(), "привіт");
             }
             other => panic!("{other:?}"),
         }
@@ -205,7 +201,7 @@ mod tests {
                 assert_eq!(invocation_id, None);
                 assert_eq!(target, "ReceiveMessage");
                 assert_eq!(arguments.len(), 2);
-                assert_eq!(arguments[1].get(), r#"{"eventId":7}"#);
+                assert_eq!(arguments[1].decode::<crate::model::EventMeta>().unwrap().event_id, 7);
             }
             other => panic!("{other:?}"),
         }
@@ -216,7 +212,7 @@ mod tests {
                 error,
             } => {
                 assert_eq!(invocation_id, "4");
-                assert_eq!(result.unwrap().get(), r#"{"id":9}"#);
+                assert_eq!(result.unwrap().decode::<crate::model::Message>().unwrap().id, 9);
                 assert_eq!(error, None);
             }
             other => panic!("{other:?}"),
@@ -285,7 +281,7 @@ mod tests {
     #[test]
     fn encodes_invocations() {
         assert_eq!(
-            invocation(Some(3), "SendMessage", &["12", &json_string("hi \"x\"")]),
+            invocation(Some(3), "SendMessage", &["12", &json::string("hi \"x\"")]),
             "{\"type\":1,\"invocationId\":\"3\",\"target\":\"SendMessage\",\"arguments\":[12,\"hi \\\"x\\\"\"]}\u{1e}"
         );
         assert_eq!(

@@ -73,7 +73,7 @@ impl Strings {
     pub fn from_json(lang: &str, json: &str) -> Strings {
         Strings {
             lang: lang.into(),
-            table: serde_json::from_str(json).unwrap_or_default(),
+            table: crate::json::from_str(json).unwrap_or_default(),
         }
     }
 

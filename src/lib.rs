@@ -1,6 +1,7 @@
 //! The ChatHub operator chat panel.
 //!
 //! Pure core, no browser, tested with `cargo test`:
+//! - [`json`]: JSON in and out (the browser's parser in wasm, serde_json natively);
 //! - [`codec`]: the SignalR JSON hub protocol;
 //! - [`model`]: the API's objects;
 //! - [`state`]: the panel as data, changed only by `update(state, msg) -> effects`;
@@ -17,6 +18,7 @@
 pub mod backoff;
 pub mod codec;
 pub mod i18n;
+pub mod json;
 pub mod model;
 pub mod state;
 pub mod token;

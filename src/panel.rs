@@ -246,7 +246,7 @@ impl Inner {
 
     fn load_saved(&self) -> Option<Saved> {
         let text = session_storage()?.get_item(&self.storage_key()).ok()??;
-        serde_json::from_str(&text).ok()
+        crate::json::from_str(&text)
     }
 
     fn save(&self) {
@@ -254,8 +254,8 @@ impl Inner {
             return;
         };
         let saved = self.state.borrow().saved();
-        let _ = match serde_json::to_string(&saved) {
-            Ok(text) if saved != Saved::default() => storage.set_item(&self.storage_key(), &text),
+        let _ = match crate::json::to_string(&saved) {
+            Some(text) if saved != Saved::default() => storage.set_item(&self.storage_key(), &text),
             _ => storage.remove_item(&self.storage_key()),
         };
     }

@@ -7,7 +7,7 @@ use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
 use crate::token::TokenProblem;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use crate::json::{self, Raw};
 
 /// Send a ping when the socket has been quiet this long (the SignalR default).
 pub const PING_EVERY_MS: u64 = 15_000;
@@ -181,8 +181,8 @@ impl Default for State {
     }
 }
 
-fn arg<T: DeserializeOwned>(args: &[Box<RawValue>], i: usize) -> Option<T> {
-    serde_json::from_str(args.get(i)?.get()).ok()
+fn arg<T: DeserializeOwned>(args: &[Raw], i: usize) -> Option<T> {
+    args.get(i)?.decode()
 }
 
 impl State {
@@ -251,8 +251,8 @@ impl State {
             }
             let (chat, text, cmid) = (
                 o.chat_id.to_string(),
-                codec::json_string(&o.text),
-                codec::json_string(&o.client_message_id),
+                json::string(&o.text),
+                json::string(&o.client_message_id),
             );
             let id = self.invoke("SendMessage", &[&chat, &text, &cmid], now, fx);
             self.outbox[i].invocation = Some(id);
@@ -333,10 +333,10 @@ impl State {
         }
     }
 
-    fn on_event(&mut self, target: &str, args: &[Box<RawValue>], fx: &mut Vec<Effect>) {
+    fn on_event(&mut self, target: &str, args: &[Raw], fx: &mut Vec<Effect>) {
         if let Some(meta) = args
             .last()
-            .and_then(|a| serde_json::from_str::<EventMeta>(a.get()).ok())
+            .and_then(Raw::decode::<EventMeta>)
         {
             if meta.event_id != 0 && meta.event_id <= self.last_event_id {
                 return; // already applied: a replay must not repeat anything
@@ -386,7 +386,7 @@ impl State {
     fn on_completion(
         &mut self,
         id: &str,
-        result: Option<Box<RawValue>>,
+        result: Option<Raw>,
         error: Option<String>,
         fx: &mut Vec<Effect>,
     ) {
@@ -404,7 +404,7 @@ impl State {
             return;
         };
         match (
-            result.and_then(|r| serde_json::from_str::<Message>(r.get()).ok()),
+            result.and_then(|r| r.decode::<Message>()),
             error,
         ) {
             (Some(m), None) => self.store_message(m, fx),

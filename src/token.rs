@@ -28,7 +28,8 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> 
         return Err(TokenProblem::Invalid);
     };
     let bytes = base64url(payload).ok_or(TokenProblem::Invalid)?;
-    let claims: Claims = serde_json::from_slice(&bytes).map_err(|_| TokenProblem::Invalid)?;
+    let text = String::from_utf8(bytes).map_err(|_| TokenProblem::Invalid)?;
+    let claims: Claims = crate::json::from_str(&text).ok_or(TokenProblem::Invalid)?;
     match claims.exp {
         Some(exp) if exp <= now_secs => Err(TokenProblem::Expired),
         exp => Ok(exp),
