@@ -47,6 +47,47 @@ const EN: &[(&str, &str)] = &[
     ("state.delivered", "delivered"),
     ("state.read", "read"),
     ("state.failed", "failed"),
+    ("status.0", "New"),
+    ("status.1", "Open"),
+    ("status.2", "Waiting"),
+    ("status.3", "On pause"),
+    ("status.4", "Closed"),
+    ("status.label", "Chat status"),
+    ("filter.label", "Show chats"),
+    ("filter.all", "All chats"),
+    ("search.label", "Search chats"),
+    ("search.placeholder", "Search by name or phone"),
+    // One per chat source number of the ChatHub API.
+    ("source.0", "Web"),
+    ("source.1", "Viber Bot"),
+    ("source.2", "Telegram"),
+    ("source.3", "Viber"),
+    ("source.4", "WhatsApp"),
+    ("source.5", "Instagram"),
+    ("source.6", "Facebook"),
+    ("source.7", "SMS"),
+    ("day.today", "Today"),
+    ("day.yesterday", "Yesterday"),
+    ("author.0", "You"),
+    ("author.1", "Client"),
+    ("author.2", "System"),
+    ("typing", "{name} is typing…"),
+    ("attach", "Attach a file"),
+    ("media.image", "Image"),
+    ("composer.left", "{n} characters left"),
+    ("notify.enable", "Turn on desktop notifications"),
+    ("notify.on", "Desktop notifications are on"),
+    (
+        "notify.blocked",
+        "Desktop notifications are blocked in this browser",
+    ),
+    ("notify.title", "New message from {name}"),
+    ("history.loading", "Loading earlier messages…"),
+    ("history.start", "Beginning of the conversation"),
+    ("list.more", "Loading more chats…"),
+    ("list.none", "No chats match"),
+    ("back", "Back to chats"),
+    ("unread", "{n} unread"),
 ];
 
 #[derive(Debug, Default, Clone)]
@@ -98,6 +139,35 @@ impl Strings {
             .map(|(_, v)| *v)
             .unwrap_or(key)
     }
+
+    /// [`Strings::get`] with each `{name}` replaced by its value from `args`, in one pass: values are
+    /// not scanned again, and a placeholder without a value stays as it is.
+    pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut rest = self.get(key);
+        let mut out = String::with_capacity(rest.len());
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let arg = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                args.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (close, *v))
+            });
+            match arg {
+                Some((close, value)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +192,91 @@ mod tests {
         assert!(Strings::from_json("ar", "{}").rtl());
         assert_eq!(Strings::default().lang(), "en");
         assert_eq!(Strings::from_json("uk", "{broken").get("send"), "Send");
+    }
+
+    /// The `{placeholders}` of a string, sorted.
+    fn placeholders(s: &str) -> Vec<&str> {
+        let mut found: Vec<&str> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn english_keys_are_unique() {
+        let mut keys: Vec<&str> = EN.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), EN.len(), "a key appears twice in EN");
+    }
+
+    #[test]
+    fn every_shipped_locale_has_exactly_the_english_keys() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales");
+        for lang in SHIPPED {
+            let path = format!("{dir}/{lang}.json");
+            let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let table = Strings::from_json(lang, &json).table;
+            assert!(
+                !table.is_empty(),
+                "{path} does not parse as a flat object of strings"
+            );
+            for (key, en) in EN {
+                let value = table
+                    .get(*key)
+                    .unwrap_or_else(|| panic!("{path}: missing {key:?}"));
+                assert!(!value.trim().is_empty(), "{path}: {key:?} is empty");
+                assert_eq!(
+                    value.contains('…'),
+                    en.contains('…'),
+                    "{path}: {key:?} = {value:?} and {en:?} differ in the ellipsis"
+                );
+                assert_eq!(
+                    placeholders(value),
+                    placeholders(en),
+                    "{path}: {key:?} = {value:?} changes the placeholders of {en:?}"
+                );
+            }
+            let mut extra: Vec<&String> = table
+                .keys()
+                .filter(|k| !EN.iter().any(|(en, _)| en == k))
+                .collect();
+            extra.sort();
+            assert!(extra.is_empty(), "{path}: keys not in EN: {extra:?}");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_placeholders_and_falls_back_to_english() {
+        let en = Strings::default();
+        assert_eq!(en.fill("typing", &[("name", "Ann")]), "Ann is typing…");
+        assert_eq!(en.fill("unread", &[("n", "3")]), "3 unread");
+        assert_eq!(en.fill("send", &[("name", "Ann")]), "Send");
+        // Values are not scanned again; a placeholder without a value stays.
+        assert_eq!(
+            en.fill("typing", &[("name", "{n}"), ("n", "7")]),
+            "{n} is typing…"
+        );
+        assert_eq!(en.fill("typing", &[]), "{name} is typing…");
+
+        let uk = Strings::from_json("uk", r#"{"typing":"{name} пише…","x":"{a}{b} {c"}"#);
+        assert_eq!(uk.fill("typing", &[("name", "Олена")]), "Олена пише…");
+        assert_eq!(uk.fill("x", &[("a", "1"), ("b", "2")]), "12 {c");
+        // Not in the table: the English string, then the key.
+        assert_eq!(
+            uk.fill("notify.title", &[("name", "Ann")]),
+            "New message from Ann"
+        );
+        assert_eq!(uk.fill("no.such", &[("name", "Ann")]), "no.such");
+    }
+
+    #[test]
+    fn arabic_is_right_to_left_and_korean_is_not() {
+        assert!(Strings::from_json("ar", "{}").rtl());
+        assert!(!Strings::from_json("ko", "{}").rtl());
+        assert!(!Strings::default().rtl());
     }
 }
