@@ -32,6 +32,13 @@ $('say').addEventListener('submit', async (e) => {
   });
   if (r.ok) show(text, true); else show(`Not sent (${r.status})`, true);
 });
+// Tell the operator the customer is typing, at most every 3 s.
+let typedAt = 0;
+$('text').addEventListener('input', () => {
+  if (Date.now() - typedAt < 3000 || !$('text').value.trim()) return;
+  typedAt = Date.now();
+  fetch('/api/channel/typing', { method: 'POST', headers, body: JSON.stringify({ organizationId: 1, phone }) });
+});
 $('text').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('say').requestSubmit(); }
 });

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
             post(channel::inbound).layer(media_limit),
         )
         .route("/api/channel/outbound", get(channel::outbound))
+        .route("/api/channel/typing", post(channel::typing))
         .route("/api/debug/connections", get(debug_connections))
         .route("/api/{*rest}", any(api_not_found))
         .route("/chathub/negotiate", post(hub::negotiate))

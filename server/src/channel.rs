@@ -90,14 +90,7 @@ pub async fn inbound(
         .store
         .write(move |tx| {
             visible_org(tx, &who, org_id)?;
-            let existing = tx
-                .query_row(
-                    "SELECT id FROM chats WHERE organization_id = ?1 AND client_phone = ?2 AND deleted = 0
-                     ORDER BY id DESC LIMIT 1",
-                    rusqlite::params![org_id, phone],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?;
+            let existing = client_chat(tx, org_id, &phone)?;
             let (chat_id, created) = match existing {
                 Some(id) => {
                     let chat = visible_chat(tx, &who, id)?;
@@ -178,15 +171,7 @@ pub async fn outbound(
         .store
         .write(move |tx| {
             visible_org(tx, &who, q.organization_id)?;
-            let chat_id = tx
-                .query_row(
-                    "SELECT id FROM chats WHERE organization_id = ?1 AND client_phone = ?2 AND deleted = 0
-                     ORDER BY id DESC LIMIT 1",
-                    rusqlite::params![q.organization_id, q.phone.trim()],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?;
-            let Some(chat_id) = chat_id else {
+            let Some(chat_id) = client_chat(tx, q.organization_id, q.phone.trim())? else {
                 return Ok(OutboundResult { chat_id: None, items: Vec::new() });
             };
             let mut items = {
@@ -217,4 +202,62 @@ pub async fn outbound(
         })
         .await?;
     Ok(Json(out))
+}
+
+/// The customer's current chat in an organization, found by phone.
+fn client_chat(
+    conn: &rusqlite::Connection,
+    organization_id: i64,
+    phone: &str,
+) -> ApiResult<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM chats WHERE organization_id = ?1 AND client_phone = ?2 AND deleted = 0
+             ORDER BY id DESC LIMIT 1",
+            rusqlite::params![organization_id, phone],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TypingBody {
+    #[serde(alias = "OrganizationId", deserialize_with = "lenient_i64")]
+    #[serde(rename = "organizationId")]
+    organization_id: i64,
+    #[serde(alias = "Phone")]
+    phone: String,
+}
+
+/// `POST /api/channel/typing` (company) [ours]: the customer is typing in their chat. Emits
+/// `Typing(chatId, {"author": 1, "client": {name, phone}})`; nothing is stored, and Resume skips it.
+pub async fn typing(
+    State(state): State<AppState>,
+    CompanyAuth(company_id): CompanyAuth,
+    JsonBody(body): JsonBody<TypingBody>,
+) -> ApiResult<Json<Value>> {
+    let who = Principal::Company { company_id };
+    state
+        .store
+        .write(move |tx| {
+            visible_org(tx, &who, body.organization_id)?;
+            let chat_id = client_chat(tx, body.organization_id, body.phone.trim())?
+                .ok_or(ApiError::NotFound("chat"))?;
+            let chat = visible_chat(tx, &who, chat_id)?;
+            let (name, phone): (String, String) = tx.query_row(
+                "SELECT client_name, client_phone FROM chats WHERE id = ?1",
+                [chat_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let client = serde_json::json!({ "author": AUTHOR_CLIENT, "client": { "name": name, "phone": phone } });
+            tx.emit(
+                chat.company_id,
+                chat.organization_id,
+                "Typing",
+                vec![Value::from(chat_id), client],
+            )?;
+            Ok(serde_json::json!({ "chatId": chat_id }))
+        })
+        .await
+        .map(Json)
 }

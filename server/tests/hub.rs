@@ -288,6 +288,28 @@ async fn typing_mark_read_status_and_media_events() {
     assert_eq!(typing["arguments"][0], chat);
     assert_eq!(typing["arguments"][1]["operator"]["name"], "Olena");
 
+    // The customer's side types through the channel simulator.
+    let r = post(
+        &srv,
+        "/api/channel/typing",
+        &company,
+        json!({"organizationId": 1, "phone": "+1003"}),
+    )
+    .await;
+    assert_eq!(r.1["chatId"], chat);
+    let typing = hub.event("Typing").await;
+    assert_eq!(typing["arguments"][0], chat);
+    assert_eq!(typing["arguments"][1]["author"], 1);
+    assert_eq!(typing["arguments"][1]["client"]["phone"], "+1003");
+    let r = post(
+        &srv,
+        "/api/channel/typing",
+        &company,
+        json!({"organizationId": 1, "phone": "+999"}),
+    )
+    .await;
+    assert_error(&r, 404, "not_found");
+
     let r = hub
         .invoke("MarkRead", json!([chat, sent["message"]["id"]]))
         .await;
