@@ -1,9 +1,11 @@
 //! REST calls to the ChatHub API. Every request carries the panel's abort signal, so an unmounted
-//! panel leaves no request behind.
+//! panel leaves no request behind. One [`Call`] enum and one request path: each async function
+//! becomes its own state machine in the wasm, so there is only one.
 
-use crate::model::{ChatPage, MessagePage};
-use gloo_net::http::{Request, RequestBuilder};
-use serde::de::DeserializeOwned;
+use crate::state::{ChatQuery, CHATS_PER_PAGE};
+use gloo_net::http::Request;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 #[derive(Debug)]
@@ -17,59 +19,125 @@ pub enum ApiError {
     Body,
 }
 
+/// A request the panel makes.
+#[derive(Debug, Clone)]
+pub enum Call {
+    /// SignalR negotiation, against the hub's base URL.
+    Negotiate,
+    Chats(ChatQuery),
+    /// The newest page of a chat.
+    History(u64),
+    Older {
+        chat_id: u64,
+        before: u64,
+    },
+    Status {
+        chat_id: u64,
+        status: u8,
+    },
+    /// A media message's bytes, as a Blob.
+    Media {
+        message_id: u64,
+        url: String,
+    },
+    /// A language's strings, beside the wasm: an absolute URL, fetched without the token.
+    Locale(String),
+}
+
 pub struct Api {
     pub base: String,
     pub token: String,
     pub signal: AbortSignal,
 }
 
-impl Api {
-    fn auth(&self, req: RequestBuilder) -> RequestBuilder {
-        req.header("Authorization", &format!("Bearer {}", self.token))
-            .abort_signal(Some(&self.signal))
-    }
+fn push_num(out: &mut String, n: u64) {
+    out.push_str(&n.to_string());
+}
 
-    async fn json<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ApiError> {
-        let res = self.auth(req).send().await.map_err(|_| ApiError::Network)?;
+impl Call {
+    /// The path and query after the base URL.
+    fn path(&self) -> String {
+        let mut p = String::new();
+        match self {
+            Call::Negotiate => p.push_str("/negotiate?negotiateVersion=1"),
+            Call::Chats(q) => {
+                p.push_str("/api/chat/chats?per_page=");
+                push_num(&mut p, CHATS_PER_PAGE.into());
+                p.push_str("&page=");
+                push_num(&mut p, q.page.into());
+                if let Some(s) = q.status {
+                    p.push_str("&status=");
+                    push_num(&mut p, s.into());
+                }
+                if !q.search.is_empty() {
+                    p.push_str("&search=");
+                    p.push_str(&String::from(js_sys::encode_uri_component(&q.search)));
+                }
+            }
+            Call::History(chat_id) | Call::Older { chat_id, .. } => {
+                p.push_str("/api/chat/chats/");
+                push_num(&mut p, *chat_id);
+                p.push_str("/messages?limit=50");
+                if let Call::Older { before, .. } = self {
+                    p.push_str("&before=");
+                    push_num(&mut p, *before);
+                }
+            }
+            Call::Status { .. } => p.push_str("/api/chat/status"),
+            // Only the API's own paths: a message must not send the token elsewhere.
+            Call::Media { url, .. } if url.starts_with('/') && !url.starts_with("//") => {
+                p.push_str(url)
+            }
+            Call::Media { .. } => {}
+            Call::Locale(url) => p.push_str(url),
+        }
+        p
+    }
+}
+
+impl Api {
+    /// Performs `call`: the body as a JS string, or a Blob for media.
+    pub async fn call(&self, call: &Call) -> Result<JsValue, ApiError> {
+        let path = call.path();
+        if path.is_empty() {
+            return Err(ApiError::Body);
+        }
+        let url = self.base.clone() + &path;
+        let builder = match call {
+            Call::Negotiate => Request::post(&url),
+            Call::Status { .. } => Request::put(&url).header("Content-Type", "application/json"),
+            _ => Request::get(&url),
+        };
+        let mut builder = builder.abort_signal(Some(&self.signal));
+        if !matches!(call, Call::Locale(_)) {
+            let mut auth = String::from("Bearer ");
+            auth.push_str(&self.token);
+            builder = builder.header("Authorization", &auth);
+        }
+        let request = match call {
+            Call::Status { chat_id, status } => {
+                let mut body = String::from("{\"id\":");
+                push_num(&mut body, *chat_id);
+                body.push_str(",\"status\":");
+                push_num(&mut body, (*status).into());
+                body.push('}');
+                builder.body(body)
+            }
+            _ => builder.build(),
+        }
+        .map_err(|_| ApiError::Network)?;
+        let res = request.send().await.map_err(|_| ApiError::Network)?;
         match res.status() {
             200..=299 => {}
             401 => return Err(ApiError::Unauthorized),
             s => return Err(ApiError::Status(s)),
         }
-        let text = res.text().await.map_err(|_| ApiError::Network)?;
-        crate::json::from_str(&text).ok_or(ApiError::Body)
-    }
-
-    pub async fn chats(&self) -> Result<ChatPage, ApiError> {
-        self.json(Request::get(&format!(
-            "{}/api/chat/chats?page=1&per_page=50",
-            self.base
-        )))
-        .await
-    }
-
-    pub async fn messages(&self, chat_id: u64) -> Result<MessagePage, ApiError> {
-        self.json(Request::get(&format!(
-            "{}/api/chat/chats/{chat_id}/messages?limit=50",
-            self.base
-        )))
-        .await
-    }
-
-    /// SignalR negotiation: the connection token for the WebSocket URL.
-    pub async fn negotiate(&self) -> Result<String, ApiError> {
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Negotiated {
-            connection_token: Option<String>,
-            connection_id: Option<String>,
+        let raw = web_sys::Response::from(res);
+        let body = match call {
+            Call::Media { .. } => raw.blob(),
+            _ => raw.text(),
         }
-        let n: Negotiated = self
-            .json(Request::post(&format!(
-                "{}/negotiate?negotiateVersion=1",
-                self.base
-            )))
-            .await?;
-        n.connection_token.or(n.connection_id).ok_or(ApiError::Body)
+        .map_err(|_| ApiError::Body)?;
+        JsFuture::from(body).await.map_err(|_| ApiError::Network)
     }
 }

@@ -1,8 +1,8 @@
 //! The SignalR JSON hub protocol, as pure data: records split on `0x1E`, the handshake and the
 //! message types the panel uses. Arguments stay raw JSON until the caller knows their type.
 
-use serde::Deserialize;
 use crate::json::{self, Raw};
+use serde::Deserialize;
 
 /// Every SignalR JSON record ends with this byte.
 pub const RS: char = '\u{1e}';
@@ -150,7 +150,6 @@ pub fn invocation(id: Option<u32>, target: &str, args: &[&str]) -> String {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,7 +200,13 @@ mod tests {
                 assert_eq!(invocation_id, None);
                 assert_eq!(target, "ReceiveMessage");
                 assert_eq!(arguments.len(), 2);
-                assert_eq!(arguments[1].decode::<crate::model::EventMeta>().unwrap().event_id, 7);
+                assert_eq!(
+                    arguments[1]
+                        .decode::<crate::model::EventMeta>()
+                        .unwrap()
+                        .event_id,
+                    7
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -212,7 +217,14 @@ mod tests {
                 error,
             } => {
                 assert_eq!(invocation_id, "4");
-                assert_eq!(result.unwrap().decode::<crate::model::Message>().unwrap().id, 9);
+                assert_eq!(
+                    result
+                        .unwrap()
+                        .decode::<crate::model::Message>()
+                        .unwrap()
+                        .id,
+                    9
+                );
                 assert_eq!(error, None);
             }
             other => panic!("{other:?}"),

@@ -13,6 +13,13 @@ pub fn child(doc: &Document, parent: &Element, tag: &str, class: &str) -> Elemen
     el
 }
 
+/// Appends a new `<tag class=...>` holding `text` as a text node (never parsed as markup).
+pub fn text(doc: &Document, parent: &Element, tag: &str, class: &str, text: &str) -> Element {
+    let el = child(doc, parent, tag, class);
+    el.set_text_content(Some(text));
+    el
+}
+
 /// Sets attributes from pairs; names are constants, values may be anything (they are not parsed).
 pub fn attrs(el: &Element, pairs: &[(&str, &str)]) {
     for (k, v) in pairs {
@@ -20,9 +27,29 @@ pub fn attrs(el: &Element, pairs: &[(&str, &str)]) {
     }
 }
 
+/// Sets or removes a boolean attribute such as `hidden`.
+pub fn flag(el: &Element, name: &str, on: bool) {
+    let _ = el.toggle_attribute_with_force(name, on);
+}
+
 /// Removes every child.
 pub fn clear(el: &Element) {
     el.set_text_content(None);
+}
+
+/// The decimal digits of `n`, without the formatting machinery.
+pub fn num(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].iter().map(|&d| d as char).collect()
 }
 
 /// An event listener owned by whoever holds it: dropping it removes it from its target.
@@ -34,7 +61,12 @@ pub struct Listener {
 
 impl Listener {
     pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Self {
-        let callback = Closure::<dyn FnMut(Event)>::new(f);
+        Self::boxed(target, kind, Box::new(f))
+    }
+
+    /// One copy of the registration code for every kind of callback.
+    fn boxed(target: &EventTarget, kind: &'static str, f: Box<dyn FnMut(Event)>) -> Self {
+        let callback = Closure::wrap(f);
         let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
         Listener {
             target: target.clone(),

@@ -5,7 +5,9 @@
 //! - [`codec`]: the SignalR JSON hub protocol;
 //! - [`model`]: the API's objects;
 //! - [`state`]: the panel as data, changed only by `update(state, msg) -> effects`;
+//! - [`window`]: which slice of a long thread is drawn;
 //! - [`backoff`]: the reconnect policy;
+//! - [`media`]: attachments as the hub takes them;
 //! - [`token`]: reading a token's expiry before connecting;
 //! - [`i18n`]: every visible string.
 //!
@@ -13,16 +15,20 @@
 //! - [`mount`]: the loader's entry points, one panel per script element;
 //! - [`panel`]: one panel, owning everything it starts;
 //! - [`view`] and [`dom`]: the shadow-root DOM;
-//! - [`socket`] and [`api`]: the hub's WebSocket and the REST calls.
+//! - [`socket`] and [`api`]: the hub's WebSocket and the REST calls;
+//! - [`alert`]: the generated chime and opt-in desktop notifications.
 
 pub mod backoff;
 pub mod codec;
 pub mod i18n;
 pub mod json;
+pub mod media;
 pub mod model;
 pub mod state;
 pub mod token;
+pub mod window;
 
+pub mod alert;
 pub mod api;
 pub mod dom;
 pub mod mount;

@@ -71,6 +71,20 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
+/// The answer to SignalR's negotiate: the id that goes into the WebSocket URL.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Negotiated {
+    pub connection_token: Option<String>,
+    pub connection_id: Option<String>,
+}
+
+impl Negotiated {
+    pub fn id(self) -> Option<String> {
+        self.connection_token.or(self.connection_id)
+    }
+}
+
 /// The `{ "eventId": N }` the reference server appends to every event.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -91,6 +105,19 @@ impl Chat {
         .flatten()
         .find(|s| !s.trim().is_empty())
         .unwrap_or("")
+    }
+
+    /// Whether the name, phone or theme contains `needle`, ignoring ASCII case, as the server's
+    /// search does (SQLite `LIKE`).
+    pub fn mentions(&self, needle: &str) -> bool {
+        let has = |hay: Option<&str>| {
+            let (hay, n) = (hay.unwrap_or("").as_bytes(), needle.as_bytes());
+            n.len() <= hay.len() && hay.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+        };
+        let client = self.client.as_ref();
+        has(client.and_then(|c| c.name.as_deref()))
+            || has(client.and_then(|c| c.phone.as_deref()))
+            || has(self.theme.as_deref())
     }
 
     /// The moment of last activity, for ordering (ISO-8601 strings sort as time).

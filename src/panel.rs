@@ -1,10 +1,14 @@
 //! One mounted panel: owns its view, socket, timers, listeners and requests, and drives the state
 //! core. Dropping the [`Panel`] releases all of it and puts the page title back.
 
-use crate::api::{Api, ApiError};
+use crate::alert::{self, Chime};
+use crate::api::{Api, ApiError, Call};
 use crate::backoff::Backoff;
 use crate::dom::Listener;
 use crate::i18n::Strings;
+use crate::json;
+use crate::media;
+use crate::model::{ChatPage, Message, MessagePage, Negotiated};
 use crate::socket::{Socket, SocketEvent};
 use crate::state::{update, Conn, Dirty, Effect, Msg, Saved, State};
 use crate::token::{self, TokenProblem};
@@ -14,9 +18,10 @@ use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
     AbortController, CustomEvent, CustomEventInit, Document, Element, ErrorEvent, ErrorEventInit,
+    Notification,
 };
 
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
@@ -97,6 +102,28 @@ struct Inner {
     /// The page title before the unread count went into it.
     title: String,
     unread: Cell<u32>,
+    strings: RefCell<Strings>,
+    /// The `sound` attribute is not "off".
+    sound: bool,
+    chime: RefCell<Chime>,
+    /// The last desktop notification, closed on unmount.
+    notification: RefCell<Option<Notification>>,
+}
+
+/// Work that awaits the browser, all run by one async function so the wasm holds one state machine.
+enum Job {
+    Call(Call),
+    /// Read an attached file's bytes.
+    File(web_sys::File),
+    /// Ask for desktop-notification permission (only ever from the opt-in button).
+    Permission,
+}
+
+/// A serializable value as a plain JS object, for event details.
+fn js_of<T: Serialize>(value: &T) -> JsValue {
+    json::to_string(value)
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or(JsValue::NULL)
 }
 
 fn now() -> u64 {
@@ -146,6 +173,7 @@ impl Panel {
             left: attr(script, "position").as_deref() == Some("bottom-left"),
             fallback_email: attr(script, "fallback-email"),
             fallback_url: attr(script, "fallback-url"),
+            theme: attr(script, "theme"),
         };
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
             let weak = weak.clone();
@@ -156,6 +184,10 @@ impl Panel {
             };
             Inner {
                 view: View::build(&doc, place, Strings::from_json(lang, "{}"), on),
+                strings: RefCell::new(Strings::from_json(lang, "{}")),
+                sound: attr(script, "sound").as_deref() != Some("off"),
+                chime: RefCell::new(Chime::default()),
+                notification: RefCell::new(None),
                 script: script.clone(),
                 title: doc.title(),
                 doc,
@@ -184,8 +216,24 @@ impl Panel {
                 chats: true,
                 thread: true,
                 saved: false,
+                typing: true,
             },
         );
+        inner.view.set_notify(alert::notify_key());
+        if lang != "en" {
+            // Beside the wasm: the loader's own folder, whatever page embeds it.
+            let src = script
+                .dyn_ref::<web_sys::HtmlScriptElement>()
+                .map(|s| s.src())
+                .unwrap_or_default();
+            if let Some(dir) = src.rfind('/').map(|i| &src[..=i]) {
+                let mut url = String::from(dir);
+                url.push_str("locales/");
+                url.push_str(lang);
+                url.push_str(".json");
+                inner.run(Job::Call(Call::Locale(url)));
+            }
+        }
         inner.start();
         Panel { inner }
     }
@@ -226,6 +274,9 @@ impl Drop for Panel {
         p.requests.abort();
         p.drop_connection();
         p.listeners.borrow_mut().clear();
+        if let Some(n) = p.notification.borrow_mut().take() {
+            n.close();
+        }
         if p.unread.get() > 0 {
             p.doc.set_title(&p.title);
         }
@@ -304,37 +355,21 @@ impl Inner {
     }
 
     fn connect(self: &Rc<Self>) {
-        let api = {
-            let c = self.config.borrow();
-            Api {
-                base: c.hub.clone(),
-                token: c.token.clone(),
-                signal: self.requests.signal(),
-            }
-        };
-        let weak = Rc::downgrade(self);
-        spawn_local(async move {
-            let negotiated = api.negotiate().await;
-            let Some(p) = weak.upgrade() else { return };
-            if api.token != p.config.borrow().token {
-                return; // the token changed meanwhile; its own connect is under way
-            }
-            match negotiated {
-                Ok(id) => p.open_socket(&api.base, &id, &api.token),
-                Err(ApiError::Unauthorized) => p.fail_token(TokenProblem::Expired),
-                Err(_) if api.signal.aborted() => {}
-                Err(_) => p.schedule_reconnect(),
-            }
-        });
+        self.run(Job::Call(Call::Negotiate));
     }
 
-    fn open_socket(self: &Rc<Self>, hub: &str, connection_token: &str, token: &str) {
-        let url = format!(
-            "{}?id={}&access_token={}",
-            hub.replacen("http", "ws", 1),
-            js_sys::encode_uri_component(connection_token),
-            js_sys::encode_uri_component(token)
-        );
+    fn open_socket(self: &Rc<Self>, connection_token: &str) {
+        let url = {
+            let c = self.config.borrow();
+            let mut url = c.hub.replacen("http", "ws", 1);
+            url.push_str("?id=");
+            url.push_str(&String::from(js_sys::encode_uri_component(
+                connection_token,
+            )));
+            url.push_str("&access_token=");
+            url.push_str(&String::from(js_sys::encode_uri_component(&c.token)));
+            url
+        };
         let weak = Rc::downgrade(self);
         let on = move |e: SocketEvent| {
             let Some(p) = weak.upgrade() else { return };
@@ -404,9 +439,7 @@ impl Inner {
     }
 
     fn report(&self, code: &str, message: &str) {
-        let detail =
-            serde_wasm_bindgen::to_value(&ErrorDetail { code, message }).unwrap_or(JsValue::NULL);
-        self.emit("chathub:error", &detail);
+        self.emit("chathub:error", &js_of(&ErrorDetail { code, message }));
     }
 
     /// A `chathub:*` event on the script element, bubbling.
@@ -426,21 +459,34 @@ impl Inner {
     }
 
     fn on_ui(self: &Rc<Self>, ev: UiEvent) {
-        match ev {
-            UiEvent::Open(id) => self.dispatch(Msg::Open(id)),
-            UiEvent::Send(text) => self.dispatch(Msg::Send {
+        let msg = match ev {
+            UiEvent::Open(id) => Msg::Open(id),
+            UiEvent::Back => Msg::Back,
+            UiEvent::Send(text) => Msg::Send {
                 text,
                 client_message_id: client_message_id(),
                 now: now(),
-            }),
-            UiEvent::Retry(client_message_id) => self.dispatch(Msg::Retry {
+            },
+            UiEvent::Retry(client_message_id) => Msg::Retry {
                 client_message_id,
                 now: now(),
-            }),
-            UiEvent::Draft(text) => self.dispatch(Msg::Draft(text)),
-            UiEvent::Toggle => self.view.set_open(!self.view.is_open()),
-            UiEvent::Close => self.view.set_open(false),
-        }
+            },
+            UiEvent::Draft(text) => Msg::Draft { text, now: now() },
+            UiEvent::Filter(status) => Msg::Filter(status),
+            UiEvent::Search(text) => Msg::Search(text),
+            UiEvent::MoreChats => Msg::MoreChats,
+            UiEvent::Older => Msg::Older,
+            UiEvent::Newer => Msg::Newer,
+            UiEvent::SetStatus(status) => Msg::SetStatus(status),
+            UiEvent::Attach(file) => return self.run(Job::File(file)),
+            UiEvent::Notify => return self.run(Job::Permission),
+            UiEvent::Media {
+                message_id, url, ..
+            } => return self.run(Job::Call(Call::Media { message_id, url })),
+            UiEvent::Toggle => return self.view.set_open(!self.view.is_open()),
+            UiEvent::Close => return self.view.set_open(false),
+        };
+        self.dispatch(msg);
     }
 
     /// Runs the core, redraws what changed, then performs the effects (never inside a borrow).
@@ -485,53 +531,173 @@ impl Inner {
     }
 
     fn perform(self: &Rc<Self>, effect: Effect) {
-        match effect {
+        let call = match effect {
             Effect::Send(record) => {
                 if let Some(s) = self.socket.borrow().as_ref() {
                     s.send(&record);
                 }
+                return;
             }
-            Effect::LoadChats => {
-                self.fetch(|api| async move { api.chats().await.map(Msg::ChatsLoaded) })
+            Effect::LoadChats(query) => Call::Chats(query),
+            Effect::LoadHistory(chat_id) => Call::History(chat_id),
+            Effect::LoadOlder { chat_id, before } => Call::Older { chat_id, before },
+            Effect::SetStatus { chat_id, status } => Call::Status { chat_id, status },
+            Effect::Reconnect => return self.schedule_reconnect(),
+            Effect::Error { code, message } => return self.report(code, &message),
+            Effect::Received(m) => {
+                self.emit("chathub:message", &js_of(&m));
+                return self.alert(&m);
             }
-            Effect::LoadHistory(chat_id) => self.fetch(move |api| async move {
-                api.messages(chat_id)
-                    .await
-                    .map(|page| Msg::HistoryLoaded { chat_id, page })
-            }),
-            Effect::Reconnect => self.schedule_reconnect(),
-            Effect::Error { code, message } => self.report(code, &message),
-            Effect::Received(m) => self.emit(
-                "chathub:message",
-                &serde_wasm_bindgen::to_value(&m).unwrap_or(JsValue::NULL),
-            ),
+        };
+        self.run(Job::Call(call));
+    }
+
+    /// A client message while the operator is not looking: chime and, if allowed, notify.
+    fn alert(&self, m: &Message) {
+        if m.author != 1 || (self.view.is_open() && !self.doc.hidden()) {
+            return;
+        }
+        if self.sound {
+            self.chime.borrow_mut().play();
+            self.emit_field("chathub:sound", "chatId", &JsValue::from(m.chat_id as f64));
+        }
+        let name = self
+            .state
+            .borrow()
+            .chat(m.chat_id)
+            .map(|c| c.title().to_owned())
+            .unwrap_or_default();
+        let title = self
+            .strings
+            .borrow()
+            .fill("notify.title", &[("name", &name)]);
+        let body = m
+            .message
+            .clone()
+            .or_else(|| m.media.as_ref().and_then(|x| x.name.clone()))
+            .unwrap_or_default();
+        let tag = m.chat_id.to_string();
+        if let Some(n) = alert::notify(&title, &body, &tag) {
+            if let Some(old) = self.notification.borrow_mut().replace(n) {
+                old.close();
+            }
         }
     }
 
-    /// Runs one REST call under the panel's abort signal and feeds its result back in.
-    fn fetch<F, Fut>(self: &Rc<Self>, call: F)
-    where
-        F: FnOnce(Api) -> Fut + 'static,
-        Fut: std::future::Future<Output = Result<Msg, ApiError>> + 'static,
-    {
+    /// Runs a job under the panel's abort signal and hands its result back, unless the panel is gone.
+    fn run(self: &Rc<Self>, job: Job) {
         let api = {
             let c = self.config.borrow();
+            let base = match &job {
+                Job::Call(Call::Negotiate) => c.hub.clone(),
+                Job::Call(Call::Locale(_)) => String::new(),
+                _ => c.api.clone(),
+            };
             Api {
-                base: c.api.clone(),
+                base,
                 token: c.token.clone(),
                 signal: self.requests.signal(),
             }
         };
         let weak = Rc::downgrade(self);
         spawn_local(async move {
-            let result = call(api).await;
-            let Some(p) = weak.upgrade() else { return };
-            match result {
-                Ok(msg) => p.dispatch(msg),
-                Err(ApiError::Unauthorized) => p.fail_token(TokenProblem::Expired),
-                Err(_) if p.requests.signal().aborted() => {}
-                Err(_) => p.report("request_failed", "request failed"),
+            let result = match &job {
+                Job::Call(call) => api.call(call).await,
+                Job::File(file) => JsFuture::from(file.array_buffer())
+                    .await
+                    .map_err(|_| ApiError::Body),
+                Job::Permission => match Notification::request_permission() {
+                    Ok(p) => JsFuture::from(p).await.map_err(|_| ApiError::Body),
+                    Err(_) => Err(ApiError::Body),
+                },
+            };
+            if let Some(p) = weak.upgrade() {
+                p.settled(job, &api.token, result);
             }
         });
+    }
+
+    fn settled(self: &Rc<Self>, job: Job, token: &str, result: Result<JsValue, ApiError>) {
+        if matches!(job, Job::Call(ref c) if !matches!(c, Call::Locale(_)))
+            && token != self.config.borrow().token
+        {
+            return; // made with a token since replaced; the new session reloads what it needs
+        }
+        let value = match result {
+            Ok(value) => value,
+            Err(ApiError::Unauthorized) => return self.fail_token(TokenProblem::Expired),
+            Err(_) if self.requests.signal().aborted() => return,
+            Err(_) => return self.failed(&job),
+        };
+        let text = value.as_string().unwrap_or_default();
+        let msg = match &job {
+            Job::Call(Call::Negotiate) => {
+                return match json::from_str::<Negotiated>(&text).and_then(Negotiated::id) {
+                    Some(id) => self.open_socket(&id),
+                    None => self.schedule_reconnect(),
+                }
+            }
+            Job::Call(Call::Chats(query)) => {
+                json::from_str::<ChatPage>(&text).map(|page| Msg::ChatsLoaded(query.clone(), page))
+            }
+            Job::Call(Call::History(chat_id)) => {
+                json::from_str::<MessagePage>(&text).map(|page| Msg::HistoryLoaded {
+                    chat_id: *chat_id,
+                    page,
+                })
+            }
+            Job::Call(Call::Older { chat_id, .. }) => {
+                json::from_str::<MessagePage>(&text).map(|page| Msg::OlderLoaded {
+                    chat_id: *chat_id,
+                    page,
+                })
+            }
+            Job::Call(Call::Status { .. }) => return,
+            Job::Call(Call::Media { message_id, .. }) => {
+                if let Ok(blob) = value.dyn_into::<web_sys::Blob>() {
+                    self.view.media_ready(*message_id, &blob);
+                }
+                return;
+            }
+            Job::Call(Call::Locale(_)) => {
+                let lang = self.strings.borrow().lang().to_owned();
+                let strings = Strings::from_json(&lang, &text);
+                self.view.set_strings(strings.clone());
+                *self.strings.borrow_mut() = strings;
+                return;
+            }
+            Job::File(file) => {
+                let bytes = js_sys::Uint8Array::new(&value).to_vec();
+                match media::attach(&file.name(), &file.type_(), &bytes) {
+                    Ok(media) => Some(Msg::SendMedia {
+                        media,
+                        client_message_id: client_message_id(),
+                        now: now(),
+                    }),
+                    Err(media::TooBig) => {
+                        return self.report("file_too_big", "the file is larger than 5 MB")
+                    }
+                }
+            }
+            Job::Permission => return self.view.set_notify(alert::notify_key()),
+        };
+        match msg {
+            Some(msg) => self.dispatch(msg),
+            None => self.failed(&job),
+        }
+    }
+
+    /// A job that could not finish: the connection retries, a load is reported and unblocked.
+    fn failed(self: &Rc<Self>, job: &Job) {
+        match job {
+            Job::Call(Call::Negotiate) => self.schedule_reconnect(),
+            Job::Call(Call::Locale(_) | Call::Media { .. }) | Job::Permission => {}
+            Job::Call(call) => {
+                self.report("request_failed", "request failed");
+                let refresh = matches!(call, Call::Status { .. });
+                self.dispatch(Msg::LoadFailed { refresh });
+            }
+            Job::File(_) => self.report("file_unreadable", "the file could not be read"),
+        }
     }
 }

@@ -3,16 +3,23 @@
 //! ticks, then performs the effects. Nothing here touches the browser, so `cargo test` covers it.
 
 use crate::codec::{self, HubMessage, RecordBuffer};
+use crate::json::{self, Raw};
 use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
 use crate::token::TokenProblem;
+use crate::window::Window;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use crate::json::{self, Raw};
 
 /// Send a ping when the socket has been quiet this long (the SignalR default).
 pub const PING_EVERY_MS: u64 = 15_000;
 /// Hearing nothing for this long means the connection is dead, even if the socket looks open.
 pub const SERVER_TIMEOUT_MS: u64 = 30_000;
+/// The operator's `Typing` goes out at most this often while they type.
+pub const TYPING_EVERY_MS: u64 = 3_000;
+/// The client's typing line goes away by itself after this long without news.
+pub const TYPING_SHOWN_MS: u64 = 6_000;
+/// Chats per list page.
+pub const CHATS_PER_PAGE: u32 = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conn {
@@ -59,6 +66,62 @@ pub struct Outgoing {
     /// The invocation carrying it, while one is in flight.
     #[serde(skip)]
     pub invocation: Option<u32>,
+    #[serde(default)]
+    pub media: Option<OutMedia>,
+}
+
+/// A file the operator attached, as `SendMediaMessage` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutMedia {
+    pub name: String,
+    pub format: String,
+    pub data_base64: String,
+    /// 1 image, 0 any other file.
+    pub kind: u8,
+}
+
+/// Whether older messages of the open chat remain on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    More,
+    Loading,
+    /// The thread holds the chat's first message.
+    Start,
+}
+
+/// Someone typing in a chat, shown until `until_ms` unless they type again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typing {
+    pub chat_id: u64,
+    pub name: String,
+    pub until_ms: u64,
+}
+
+/// One page of the chat list as the server filters it: a page answered for an older query is
+/// dropped, since the operator has moved on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatQuery {
+    pub page: u32,
+    pub status: Option<u8>,
+    pub search: String,
+}
+
+impl ChatQuery {
+    /// The first page, unfiltered.
+    pub fn first() -> ChatQuery {
+        ChatQuery {
+            page: 1,
+            ..ChatQuery::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct Typist {
+    author: u8,
+    client: Option<crate::model::Client>,
 }
 
 /// What survives a page reload (in sessionStorage): the open chat, the draft and unsent messages.
@@ -79,6 +142,8 @@ pub struct Dirty {
     pub thread: bool,
     /// The open chat, draft or outbox changed: save them.
     pub saved: bool,
+    /// Someone started or stopped typing in the open chat.
+    pub typing: bool,
 }
 
 #[derive(Debug)]
@@ -86,9 +151,21 @@ pub struct State {
     pub conn: Conn,
     /// Sorted by last activity, newest first.
     pub chats: Vec<Chat>,
+    /// The list's status filter and server-side search.
+    pub filter: Option<u8>,
+    pub search: String,
+    /// The last list page loaded, and whether the server has more.
+    pub chats_page: u32,
+    pub chats_more: bool,
+    pub chats_loading: bool,
     pub open: Option<u64>,
     /// The open chat's stored messages, ascending by id.
     pub thread: Vec<Message>,
+    /// The part of `thread` that is drawn.
+    pub window: Window,
+    pub history: History,
+    pub typing: Option<Typing>,
+    last_typing_ms: u64,
     pub outbox: Vec<Outgoing>,
     pub draft: String,
     /// The newest hub event applied, for `Resume`.
@@ -117,11 +194,36 @@ pub enum Msg {
     Tick {
         now: u64,
     },
-    ChatsLoaded(ChatPage),
+    ChatsLoaded(ChatQuery, ChatPage),
+    /// Show only chats of this status (None: all), searched on the server.
+    Filter(Option<u8>),
+    Search(String),
+    /// The list was scrolled to its end.
+    MoreChats,
     Open(u64),
+    /// Back to the list (narrow screens): no chat open.
+    Back,
     HistoryLoaded {
         chat_id: u64,
         page: MessagePage,
+    },
+    /// The thread was scrolled to the top of what is drawn.
+    Older,
+    /// The thread was scrolled to the bottom of what is drawn, short of the newest message.
+    Newer,
+    OlderLoaded {
+        chat_id: u64,
+        page: MessagePage,
+    },
+    SetStatus(u8),
+    /// A REST call failed; `refresh` reloads the list to undo an optimistic change.
+    LoadFailed {
+        refresh: bool,
+    },
+    SendMedia {
+        media: OutMedia,
+        client_message_id: String,
+        now: u64,
     },
     Send {
         text: String,
@@ -133,7 +235,10 @@ pub enum Msg {
         client_message_id: String,
         now: u64,
     },
-    Draft(String),
+    Draft {
+        text: String,
+        now: u64,
+    },
     Restore(Saved),
     TokenFailed(TokenProblem),
     /// A new token: connect again.
@@ -147,8 +252,18 @@ pub enum Msg {
 pub enum Effect {
     /// Write this record to the socket.
     Send(String),
-    LoadChats,
+    LoadChats(ChatQuery),
     LoadHistory(u64),
+    /// The page of `chat_id` before message `before`.
+    LoadOlder {
+        chat_id: u64,
+        before: u64,
+    },
+    /// `PUT /api/chat/status`.
+    SetStatus {
+        chat_id: u64,
+        status: u8,
+    },
     /// Drop this socket and connect again after the policy's delay.
     Reconnect,
     /// Tell the host page that something failed.
@@ -165,8 +280,17 @@ impl Default for State {
         State {
             conn: Conn::Connecting,
             chats: Vec::new(),
+            filter: None,
+            search: String::new(),
+            chats_page: 0,
+            chats_more: false,
+            chats_loading: false,
             open: None,
             thread: Vec::new(),
+            window: Window::default(),
+            history: History::More,
+            typing: None,
+            last_typing_ms: 0,
             outbox: Vec::new(),
             draft: String::new(),
             last_event_id: 0,
@@ -181,6 +305,19 @@ impl Default for State {
     }
 }
 
+/// `SendMediaMessage`'s media argument, in the field names the hub documents.
+fn media_json(m: &OutMedia) -> String {
+    let mut out = String::from("{\"Name\":");
+    out.push_str(&json::string(&m.name));
+    out.push_str(",\"Format\":");
+    out.push_str(&json::string(&m.format));
+    out.push_str(",\"DataBase64\":");
+    out.push_str(&json::string(&m.data_base64));
+    out.push_str(",\"Type\":");
+    out.push_str(if m.kind == 1 { "1}" } else { "0}" });
+    out
+}
+
 fn arg<T: DeserializeOwned>(args: &[Raw], i: usize) -> Option<T> {
     args.get(i)?.decode()
 }
@@ -192,6 +329,118 @@ impl State {
 
     pub fn chat(&self, id: u64) -> Option<&Chat> {
         self.chats.iter().find(|c| c.id == id)
+    }
+
+    /// The chats the list shows. The server filtered and searched each loaded page; this also
+    /// applies both to chats that arrived or changed live since.
+    pub fn visible_chats(&self) -> impl Iterator<Item = &Chat> {
+        let needle = self.search.trim();
+        self.chats.iter().filter(move |c| {
+            self.filter.is_none_or(|f| c.chat_status == f)
+                && (needle.is_empty() || c.mentions(needle))
+        })
+    }
+
+    /// The drawn part of the open thread.
+    pub fn shown(&self) -> &[Message] {
+        let len = self.thread.len();
+        &self.thread[self.window.start.min(len)..self.window.end.min(len)]
+    }
+
+    /// Whether the drawn part reaches the newest message: only then do the outbox and the typing
+    /// line show after it.
+    pub fn at_live_edge(&self) -> bool {
+        self.window.at_end(self.thread.len())
+    }
+
+    /// Who is typing in the open chat.
+    pub fn typing_name(&self) -> Option<&str> {
+        self.typing
+            .as_ref()
+            .filter(|t| Some(t.chat_id) == self.open)
+            .map(|t| t.name.as_str())
+    }
+
+    fn load_chats(&mut self, page: u32, fx: &mut Vec<Effect>) {
+        self.chats_loading = true;
+        fx.push(Effect::LoadChats(ChatQuery {
+            page,
+            status: self.filter,
+            search: self.search.trim().to_owned(),
+        }));
+    }
+
+    /// A new filter or search: the list starts again from its first page.
+    fn requery(&mut self, fx: &mut Vec<Effect>) {
+        self.chats_page = 0;
+        self.chats_more = false;
+        self.dirty.chats = true;
+        self.load_chats(1, fx);
+    }
+
+    fn on_chats_loaded(&mut self, query: ChatQuery, page: ChatPage) {
+        if query.status != self.filter || query.search != self.search.trim() {
+            return; // answers a filter the operator has already left
+        }
+        self.chats_loading = false;
+        self.chats_page = query.page;
+        self.chats_more = page.items.len() as u32 >= CHATS_PER_PAGE;
+        self.merge_chats(page.items);
+    }
+
+    /// Queues a message (text or media) in the open chat and sends it if the session is live.
+    fn enqueue(
+        &mut self,
+        text: &str,
+        media: Option<OutMedia>,
+        cmid: String,
+        now: u64,
+        fx: &mut Vec<Effect>,
+    ) {
+        let Some(chat_id) = self.open else { return };
+        self.outbox.push(Outgoing {
+            chat_id,
+            text: text.to_owned(),
+            client_message_id: cmid,
+            failed: false,
+            invocation: None,
+            media,
+        });
+        self.dirty.thread = true;
+        self.dirty.saved = true;
+        self.flush_outbox(now, fx);
+    }
+
+    /// Tells the others the operator is typing, at most every `TYPING_EVERY_MS`.
+    fn typing_out(&mut self, now: u64, fx: &mut Vec<Effect>) {
+        let Some(open) = self.open else { return };
+        if self.conn == Conn::Connected && now >= self.last_typing_ms + TYPING_EVERY_MS {
+            self.last_typing_ms = now;
+            let chat = open.to_string();
+            self.send(codec::invocation(None, "Typing", &[&chat]), now, fx);
+        }
+    }
+
+    /// Opens a chat (or none, back to the list) with an empty thread until its history loads.
+    fn show_chat(&mut self, chat: Option<u64>) {
+        self.open = chat;
+        self.thread.clear();
+        self.window = Window::default();
+        self.history = History::More;
+        self.dirty = Dirty {
+            thread: true,
+            chats: true,
+            saved: true,
+            typing: true,
+            ..self.dirty
+        };
+    }
+
+    fn set_typing(&mut self, typing: Option<Typing>) {
+        let touches_open =
+            |t: &Option<Typing>| t.as_ref().is_some_and(|t| Some(t.chat_id) == self.open);
+        self.dirty.typing |= touches_open(&self.typing) || touches_open(&typing);
+        self.typing = typing;
     }
 
     /// The open chat's outgoing messages, shown after its stored ones.
@@ -249,12 +498,12 @@ impl State {
             if o.invocation.is_some() || o.failed {
                 continue;
             }
-            let (chat, text, cmid) = (
-                o.chat_id.to_string(),
-                json::string(&o.text),
-                json::string(&o.client_message_id),
-            );
-            let id = self.invoke("SendMessage", &[&chat, &text, &cmid], now, fx);
+            let (chat, cmid) = (o.chat_id.to_string(), json::string(&o.client_message_id));
+            let (target, body) = match &o.media {
+                None => ("SendMessage", json::string(&o.text)),
+                Some(m) => ("SendMediaMessage", media_json(m)),
+            };
+            let id = self.invoke(target, &[&chat, &body, &cmid], now, fx);
             self.outbox[i].invocation = Some(id);
         }
     }
@@ -264,20 +513,22 @@ impl State {
             .sort_by(|a, b| b.activity().cmp(a.activity()).then(b.id.cmp(&a.id)));
     }
 
-    /// Replaces the list, keeping whatever live events already made newer than the fetched copy.
-    fn merge_chats(&mut self, mut loaded: Vec<Chat>) {
-        for chat in &mut loaded {
-            let Some(old) = self.chats.iter().find(|c| c.id == chat.id) else {
-                continue;
-            };
-            let last = |c: &Chat| c.last_message.as_ref().map_or(0, |m| m.id);
-            if last(old) > last(chat) {
-                chat.last_message = old.last_message.clone();
-                chat.updated_at = old.updated_at.clone();
-                chat.count_unread = old.count_unread;
+    /// Adds loaded chats to the ones known, keeping whatever live events already made newer than
+    /// the fetched copy. Known chats stay when a filter hides them, so the badge still counts them.
+    fn merge_chats(&mut self, loaded: Vec<Chat>) {
+        let last = |c: &Chat| c.last_message.as_ref().map_or(0, |m| m.id);
+        for mut chat in loaded {
+            match self.chats.iter_mut().find(|c| c.id == chat.id) {
+                Some(old) if last(old) > last(&chat) => {
+                    chat.last_message = old.last_message.take();
+                    chat.updated_at = old.updated_at.take();
+                    chat.count_unread = old.count_unread;
+                    *old = chat;
+                }
+                Some(old) => *old = chat,
+                None => self.chats.push(chat),
             }
         }
-        self.chats = loaded;
         self.sort_chats();
         self.dirty.chats = true;
     }
@@ -295,7 +546,10 @@ impl State {
             match self.thread.binary_search_by_key(&m.id, |x| x.id) {
                 Ok(i) if self.thread[i] == m => return,
                 Ok(i) => self.thread[i] = m.clone(),
-                Err(i) => self.thread.insert(i, m.clone()),
+                Err(i) => {
+                    self.thread.insert(i, m.clone());
+                    self.window.inserted(i, self.thread.len());
+                }
             }
             self.dirty.thread = true;
         }
@@ -312,7 +566,7 @@ impl State {
                     self.sort_chats();
                 }
             }
-            None => fx.push(Effect::LoadChats),
+            None => self.load_chats(1, fx),
         }
     }
 
@@ -333,11 +587,8 @@ impl State {
         }
     }
 
-    fn on_event(&mut self, target: &str, args: &[Raw], fx: &mut Vec<Effect>) {
-        if let Some(meta) = args
-            .last()
-            .and_then(Raw::decode::<EventMeta>)
-        {
+    fn on_event(&mut self, target: &str, args: &[Raw], now: u64, fx: &mut Vec<Effect>) {
+        if let Some(meta) = args.last().and_then(Raw::decode::<EventMeta>) {
             if meta.event_id != 0 && meta.event_id <= self.last_event_id {
                 return; // already applied: a replay must not repeat anything
             }
@@ -352,7 +603,28 @@ impl State {
                 if self.thread.binary_search_by_key(&m.id, |x| x.id).is_err() {
                     fx.push(Effect::Received(m.clone()));
                 }
+                if m.author == 1 && self.typing.as_ref().is_some_and(|t| t.chat_id == m.chat_id) {
+                    self.set_typing(None); // the message they were typing has arrived
+                }
                 self.store_message(m, fx);
+            }
+            "Typing" => {
+                let (Some(chat_id), Some(who)) = (arg::<u64>(args, 0), arg::<Typist>(args, 1))
+                else {
+                    return;
+                };
+                if who.author == 1 {
+                    let client = who.client.unwrap_or_default();
+                    let name = client
+                        .name
+                        .filter(|n| !n.trim().is_empty())
+                        .or(client.phone);
+                    self.set_typing(Some(Typing {
+                        chat_id,
+                        name: name.unwrap_or_default(),
+                        until_ms: now + TYPING_SHOWN_MS,
+                    }));
+                }
             }
             "ChatCreated" => {
                 if let Some(chat) = arg::<Chat>(args, 0).filter(|c| self.chat(c.id).is_none()) {
@@ -403,10 +675,7 @@ impl State {
         let Some(pos) = self.outbox.iter().position(|o| o.invocation == Some(id)) else {
             return;
         };
-        match (
-            result.and_then(|r| r.decode::<Message>()),
-            error,
-        ) {
+        match (result.and_then(|r| r.decode::<Message>()), error) {
             (Some(m), None) => self.store_message(m, fx),
             (_, error) => {
                 let o = &mut self.outbox[pos];
@@ -436,7 +705,7 @@ impl State {
         if self.last_event_id > 0 && self.resume_supported {
             let from = self.last_event_id.to_string();
             self.resume_call = Some(self.invoke("Resume", &[&from], now, fx));
-            fx.push(Effect::LoadChats);
+            self.load_chats(1, fx);
         } else {
             self.catch_up(fx);
         }
@@ -450,7 +719,7 @@ impl State {
         match codec::decode(record) {
             Ok(HubMessage::Invocation {
                 target, arguments, ..
-            }) => self.on_event(&target, &arguments, fx),
+            }) => self.on_event(&target, &arguments, now, fx),
             Ok(HubMessage::Completion {
                 invocation_id,
                 result,
@@ -476,7 +745,7 @@ impl State {
 
     /// Reloads what a replay would have brought: the chat list and the open thread's newest page.
     fn catch_up(&mut self, fx: &mut Vec<Effect>) {
-        fx.push(Effect::LoadChats);
+        self.load_chats(1, fx);
         if let Some(open) = self.open {
             fx.push(Effect::LoadHistory(open));
         }
@@ -523,27 +792,92 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             {
                 state.send(codec::PING.into(), now, &mut fx);
             }
+            if state.typing.as_ref().is_some_and(|t| t.until_ms <= now) {
+                state.set_typing(None);
+            }
         }
-        Msg::ChatsLoaded(page) => state.merge_chats(page.items),
+        Msg::ChatsLoaded(query, page) => state.on_chats_loaded(query, page),
+        Msg::Filter(status) => {
+            if state.filter != status {
+                state.filter = status;
+                state.requery(&mut fx);
+            }
+        }
+        Msg::Search(text) => {
+            if state.search.trim() != text.trim() {
+                state.search = text;
+                state.requery(&mut fx);
+            }
+        }
+        Msg::MoreChats => {
+            if state.chats_more && !state.chats_loading {
+                state.load_chats(state.chats_page + 1, &mut fx);
+            }
+        }
         Msg::Open(chat_id) => {
             if state.open != Some(chat_id) {
-                state.open = Some(chat_id);
-                state.thread.clear();
-                state.dirty = Dirty {
-                    thread: true,
-                    chats: true,
-                    saved: true,
-                    ..state.dirty
-                };
+                state.show_chat(Some(chat_id));
+                state.history = History::Loading;
                 fx.push(Effect::LoadHistory(chat_id));
             }
         }
+        Msg::Back => state.show_chat(None),
         Msg::HistoryLoaded { chat_id, page } => {
+            if state.open == Some(chat_id) {
+                let first_load = state.thread.is_empty();
+                for m in page.items {
+                    state.store_message(m, &mut fx);
+                }
+                if first_load {
+                    state.window = Window::live(state.thread.len());
+                    state.history = if page.has_more {
+                        History::More
+                    } else {
+                        History::Start
+                    };
+                }
+                state.dirty.thread = true;
+            }
+        }
+        Msg::Older => match (state.open, state.thread.first()) {
+            _ if state.window.start > 0 => {
+                state.window.up();
+                state.dirty.thread = true;
+            }
+            (Some(chat_id), Some(first)) if state.history == History::More => {
+                fx.push(Effect::LoadOlder {
+                    chat_id,
+                    before: first.id,
+                });
+                state.history = History::Loading;
+                state.dirty.thread = true;
+            }
+            _ => {}
+        },
+        Msg::Newer => {
+            if !state.at_live_edge() {
+                state.window.down(state.thread.len());
+                state.dirty.thread = true;
+            }
+        }
+        Msg::OlderLoaded { chat_id, page } => {
             if state.open == Some(chat_id) {
                 for m in page.items {
                     state.store_message(m, &mut fx);
                 }
+                state.window.up();
+                state.history = if page.has_more {
+                    History::More
+                } else {
+                    History::Start
+                };
                 state.dirty.thread = true;
+            }
+        }
+        Msg::SetStatus(status) => {
+            if let Some(chat_id) = state.open.filter(|_| status <= 4) {
+                state.set_chat(chat_id, |c| c.chat_status = status);
+                fx.push(Effect::SetStatus { chat_id, status });
             }
         }
         Msg::Send {
@@ -552,24 +886,26 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             now,
         } => {
             let text = text.trim();
-            if let (Some(chat_id), false) = (state.open, text.is_empty()) {
-                let o = Outgoing {
-                    chat_id,
-                    text: text.to_owned(),
-                    client_message_id,
-                    failed: false,
-                    invocation: None,
-                };
-                state.outbox.push(o);
+            if !text.is_empty() && state.open.is_some() {
                 state.draft.clear();
-                state.dirty = Dirty {
-                    thread: true,
-                    saved: true,
-                    ..state.dirty
-                };
-                state.flush_outbox(now, &mut fx);
+                state.enqueue(text, None, client_message_id, now, &mut fx);
             }
         }
+        Msg::LoadFailed { refresh } => {
+            state.chats_loading = false;
+            if state.history == History::Loading {
+                state.history = History::More;
+                state.dirty.thread = true;
+            }
+            if refresh {
+                state.load_chats(1, &mut fx);
+            }
+        }
+        Msg::SendMedia {
+            media,
+            client_message_id,
+            now,
+        } => state.enqueue("", Some(media), client_message_id, now, &mut fx),
         Msg::Retry {
             client_message_id,
             now,
@@ -584,7 +920,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.flush_outbox(now, &mut fx);
             }
         }
-        Msg::Draft(text) => {
+        Msg::Draft { text, now } => {
+            if !text.trim().is_empty() {
+                state.typing_out(now, &mut fx);
+            }
             state.draft = text;
             state.dirty.saved = true;
         }
@@ -644,7 +983,7 @@ mod tests {
                 now: 1,
             },
         );
-        assert_eq!(fx, vec![Effect::LoadChats]);
+        assert_eq!(fx, vec![Effect::LoadChats(ChatQuery::first())]);
         assert_eq!(s.conn, Conn::Connected);
         s
     }
@@ -687,11 +1026,14 @@ mod tests {
         let mut s = connected();
         update(
             &mut s,
-            Msg::ChatsLoaded(chats(&format!(
-                r#"{{"total":3,"items":[{{"id":1,"updatedAt":"2026-11-20T10:00:00.000Z"}},
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                chats(&format!(
+                    r#"{{"total":3,"items":[{{"id":1,"updatedAt":"2026-11-20T10:00:00.000Z"}},
                 {{"id":2,"lastMessage":{}}},{{"id":3,"updatedAt":"2026-11-19T10:00:00.000Z"}}]}}"#,
-                msg(9, 2, 1, "2026-11-21T10:00:00.000Z")
-            ))),
+                    msg(9, 2, 1, "2026-11-21T10:00:00.000Z")
+                )),
+            ),
         );
         assert_eq!(
             s.chats.iter().map(|c| c.id).collect::<Vec<_>>(),
@@ -716,7 +1058,10 @@ mod tests {
     #[test]
     fn live_message_in_open_thread_once() {
         let mut s = connected();
-        update(&mut s, Msg::ChatsLoaded(chats(r#"{"items":[{"id":7}]}"#)));
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[{"id":7}]}"#)),
+        );
         assert_eq!(update(&mut s, Msg::Open(7)), vec![Effect::LoadHistory(7)]);
         let page: MessagePage = serde_json::from_str(&format!(
             r#"{{"items":[{}],"hasMore":false}}"#,
@@ -749,7 +1094,10 @@ mod tests {
     #[test]
     fn optimistic_send_settles_to_the_stored_message() {
         let mut s = connected();
-        update(&mut s, Msg::ChatsLoaded(chats(r#"{"items":[{"id":7}]}"#)));
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[{"id":7}]}"#)),
+        );
         update(&mut s, Msg::Open(7));
         let fx = update(
             &mut s,
@@ -792,7 +1140,10 @@ mod tests {
     #[test]
     fn send_error_marks_failed_and_offline_sends_wait() {
         let mut s = connected();
-        update(&mut s, Msg::ChatsLoaded(chats(r#"{"items":[{"id":7}]}"#)));
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[{"id":7}]}"#)),
+        );
         update(&mut s, Msg::Open(7));
         update(
             &mut s,
@@ -837,7 +1188,10 @@ mod tests {
         );
         assert_eq!(
             &fx[..2],
-            [Effect::LoadChats, Effect::LoadHistory(7)],
+            [
+                Effect::LoadChats(ChatQuery::first()),
+                Effect::LoadHistory(7)
+            ],
             "no Resume without event ids"
         );
         assert!(matches!(&fx[2..], [Effect::Send(f)] if f.contains("\"c2\"")));
@@ -904,13 +1258,16 @@ mod tests {
                 now: 3,
             },
         );
-        assert!(fx.contains(&Effect::LoadChats));
+        assert!(fx.contains(&Effect::LoadChats(ChatQuery::first())));
     }
 
     fn open_chat(s: &mut State, id: u64) {
         update(
             s,
-            Msg::ChatsLoaded(chats(&format!(r#"{{"items":[{{"id":{id}}}]}}"#))),
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                chats(&format!(r#"{{"items":[{{"id":{id}}}]}}"#)),
+            ),
         );
         update(s, Msg::Open(id));
     }
@@ -987,7 +1344,13 @@ mod tests {
                 now: 102,
             },
         );
-        assert_eq!(fx, vec![Effect::LoadChats, Effect::LoadHistory(7)]);
+        assert_eq!(
+            fx,
+            vec![
+                Effect::LoadChats(ChatQuery::first()),
+                Effect::LoadHistory(7)
+            ]
+        );
         assert!(!reconnect(&mut s)
             .iter()
             .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume"))));
@@ -1051,7 +1414,13 @@ mod tests {
                 now: 5,
             },
         );
-        update(&mut s, Msg::Draft("half a tho".into()));
+        update(
+            &mut s,
+            Msg::Draft {
+                text: "half a tho".into(),
+                now: 5,
+            },
+        );
         assert!(s.take_dirty().saved);
         let json = serde_json::to_string(&s.saved()).unwrap();
         assert!(!json.contains("invocation"), "{json}");
@@ -1082,7 +1451,10 @@ mod tests {
         let mut s = connected();
         update(
             &mut s,
-            Msg::ChatsLoaded(chats(r#"{"items":[{"id":1,"countUnread":2},{"id":2}]}"#)),
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                chats(r#"{"items":[{"id":1,"countUnread":2},{"id":2}]}"#),
+            ),
         );
         assert_eq!(s.unread(), 2);
         update(
@@ -1144,5 +1516,259 @@ mod tests {
         assert_eq!(s.conn, Conn::Connecting);
         update(&mut s, Msg::TokenFailed(TokenProblem::Invalid));
         assert_eq!(s.conn.name(), "invalid");
+    }
+
+    fn page(items: &[String], has_more: bool) -> MessagePage {
+        json::from_str(&format!(
+            r#"{{"items":[{}],"hasMore":{has_more}}}"#,
+            items.join(",")
+        ))
+        .unwrap()
+    }
+
+    fn chat_json(id: u64, status: u8, name: &str, at: &str) -> String {
+        format!(
+            r#"{{"id":{id},"chatStatus":{status},"client":{{"name":"{name}","phone":"+3805000{id}"}},"lastMessage":{}}}"#,
+            msg(id * 100, id, 1, at)
+        )
+    }
+
+    fn visible(s: &State) -> Vec<u64> {
+        s.visible_chats().map(|c| c.id).collect()
+    }
+
+    #[test]
+    fn list_is_sorted_by_activity_and_filtered_by_status_and_search() {
+        let mut s = connected();
+        let items = [
+            chat_json(1, 0, "Ann", "2026-11-20T10:00:00Z"),
+            chat_json(2, 4, "Bob", "2026-11-21T09:00:00Z"),
+            chat_json(3, 1, "anna", "2026-11-21T08:00:00Z"),
+        ];
+        let page = chats(&format!(r#"{{"items":[{}]}}"#, items.join(",")));
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), page));
+        assert_eq!(visible(&s), [2, 3, 1]);
+
+        let fx = update(&mut s, Msg::Filter(Some(4)));
+        let closed = ChatQuery {
+            page: 1,
+            status: Some(4),
+            search: String::new(),
+        };
+        assert_eq!(fx, [Effect::LoadChats(closed.clone())]);
+        assert_eq!(visible(&s), [2], "known chats are filtered at once");
+        assert_eq!(s.unread(), 0);
+
+        update(&mut s, Msg::Filter(None));
+        let fx = update(&mut s, Msg::Search(" ANN ".into()));
+        assert!(matches!(&fx[..], [Effect::LoadChats(q)] if q.search == "ANN"));
+        assert_eq!(
+            visible(&s),
+            [3, 1],
+            "search ignores ASCII case, like SQLite LIKE"
+        );
+
+        // A page answering a query the operator has left is dropped.
+        let late = chats(&format!(
+            r#"{{"items":[{}]}}"#,
+            chat_json(9, 4, "Zed", "2026-11-22T00:00:00Z")
+        ));
+        update(&mut s, Msg::ChatsLoaded(closed, late));
+        assert!(s.chat(9).is_none());
+    }
+
+    #[test]
+    fn list_pages_on_scroll_until_a_short_page() {
+        let mut s = connected();
+        let full: Vec<String> = (1..=u64::from(CHATS_PER_PAGE))
+            .map(|i| chat_json(i, 0, "c", "2026-11-20T10:00:00Z"))
+            .collect();
+        let page = chats(&format!(r#"{{"items":[{}]}}"#, full.join(",")));
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), page));
+        assert!(s.chats_more);
+        let fx = update(&mut s, Msg::MoreChats);
+        let second = ChatQuery {
+            page: 2,
+            ..ChatQuery::first()
+        };
+        assert_eq!(fx, [Effect::LoadChats(second.clone())]);
+        assert!(
+            update(&mut s, Msg::MoreChats).is_empty(),
+            "one page at a time"
+        );
+        let last = chats(&format!(
+            r#"{{"items":[{}]}}"#,
+            chat_json(99, 0, "z", "2026-11-19T00:00:00Z")
+        ));
+        update(&mut s, Msg::ChatsLoaded(second, last));
+        assert_eq!(s.chats.len(), CHATS_PER_PAGE as usize + 1);
+        assert!(!s.chats_more);
+        assert!(update(&mut s, Msg::MoreChats).is_empty());
+    }
+
+    #[test]
+    fn status_change_is_optimistic_and_reaches_the_list_live() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        let fx = update(&mut s, Msg::SetStatus(2));
+        assert!(fx.contains(&Effect::SetStatus {
+            chat_id: 7,
+            status: 2
+        }));
+        assert_eq!(s.chat(7).unwrap().chat_status, 2);
+        let fx = update(&mut s, Msg::LoadFailed { refresh: true });
+        assert!(
+            fx.contains(&Effect::LoadChats(ChatQuery::first())),
+            "undo by reloading"
+        );
+        update(
+            &mut s,
+            Msg::Frame {
+                text: format!(
+                    r#"{{"type":1,"target":"ChatStatusChanged","arguments":[7,4,{{"eventId":9}}]}}{}"#,
+                    codec::RS
+                ),
+                now: 2,
+            },
+        );
+        assert_eq!(s.chat(7).unwrap().chat_status, 4);
+    }
+
+    #[test]
+    fn older_pages_load_on_scroll_up_and_the_window_stays_capped() {
+        use crate::window::CAP;
+        let mut s = connected();
+        open_chat(&mut s, 1);
+        assert_eq!(s.history, History::Loading);
+        let newest: Vec<String> = (9951..=10_000).map(|i| msg(i, 1, 1, "t")).collect();
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 1,
+                page: page(&newest, true),
+            },
+        );
+        assert_eq!((s.shown().len(), s.history), (50, History::More));
+        let mut before = 9951;
+        for _ in 0..5 {
+            let fx = update(&mut s, Msg::Older);
+            assert_eq!(fx, [Effect::LoadOlder { chat_id: 1, before }]);
+            assert!(update(&mut s, Msg::Older).is_empty(), "one page at a time");
+            let older: Vec<String> = (before - 50..before).map(|i| msg(i, 1, 1, "t")).collect();
+            update(
+                &mut s,
+                Msg::OlderLoaded {
+                    chat_id: 1,
+                    page: page(&older, true),
+                },
+            );
+            before -= 50;
+            assert_eq!(s.shown()[0].id, before, "the new page is drawn at the top");
+            assert!(s.shown().len() <= CAP);
+        }
+        assert!(!s.at_live_edge(), "the newest messages left the window");
+        // A live message while scrolled back is kept but not drawn until the operator scrolls down.
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(10_001, 1, 1, "u"), 50),
+                now: 3,
+            },
+        );
+        assert_ne!(s.shown().last().unwrap().id, 10_001);
+        while !s.at_live_edge() {
+            update(&mut s, Msg::Newer);
+        }
+        assert_eq!(s.shown().last().unwrap().id, 10_001);
+        assert!(s.shown().len() <= CAP);
+        let fx = update(
+            &mut s,
+            Msg::OlderLoaded {
+                chat_id: 1,
+                page: page(&[], false),
+            },
+        );
+        assert!(fx.is_empty());
+        assert_eq!(s.history, History::Start);
+    }
+
+    #[test]
+    fn typing_goes_out_throttled_and_the_clients_typing_times_out() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        let typed = |s: &mut State, now| {
+            update(
+                s,
+                Msg::Draft {
+                    text: "h".into(),
+                    now,
+                },
+            )
+            .iter()
+            .filter(|e| matches!(e, Effect::Send(f) if f.contains("\"Typing\"")))
+            .count()
+        };
+        assert_eq!(typed(&mut s, 10_000), 1);
+        assert_eq!(typed(&mut s, 11_000), 0);
+        assert_eq!(typed(&mut s, 13_000), 1);
+
+        let who = r#"{"author":1,"client":{"name":"Ann","phone":"+1"}}"#;
+        let typing = format!(
+            r#"{{"type":1,"target":"Typing","arguments":[7,{who},{{"eventId":3}}]}}{}"#,
+            codec::RS
+        );
+        update(
+            &mut s,
+            Msg::Frame {
+                text: typing,
+                now: 20_000,
+            },
+        );
+        assert_eq!(s.typing_name(), Some("Ann"));
+        assert!(s.take_dirty().typing);
+        update(&mut s, Msg::Tick { now: 21_000 });
+        assert_eq!(s.typing_name(), Some("Ann"));
+        update(
+            &mut s,
+            Msg::Tick {
+                now: 20_000 + TYPING_SHOWN_MS,
+            },
+        );
+        assert_eq!(s.typing_name(), None);
+        assert!(s.take_dirty().typing);
+
+        // Another operator typing is not shown as the client.
+        let op = format!(
+            r#"{{"type":1,"target":"Typing","arguments":[7,{{"author":0,"operator":{{"id":2}}}},{{"eventId":4}}]}}{}"#,
+            codec::RS
+        );
+        update(
+            &mut s,
+            Msg::Frame {
+                text: op,
+                now: 30_000,
+            },
+        );
+        assert_eq!(s.typing_name(), None);
+    }
+
+    #[test]
+    fn media_goes_out_as_send_media_message_with_a_client_message_id() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        let media = crate::media::attach("<b>.png", "image/png", b"png").unwrap();
+        let fx = update(
+            &mut s,
+            Msg::SendMedia {
+                media,
+                client_message_id: "c1".into(),
+                now: 5,
+            },
+        );
+        let [Effect::Send(frame)] = &fx[..] else {
+            panic!("{fx:?}")
+        };
+        assert!(frame.contains(r#""target":"SendMediaMessage","arguments":[7,{"Name":"<b>.png","Format":"image/png","DataBase64":"cG5n","Type":1},"c1"]"#), "{frame}");
+        assert_eq!(s.open_outbox().count(), 1);
     }
 }

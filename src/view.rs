@@ -1,26 +1,63 @@
 //! The panel's DOM: built once in a shadow root, then updated from [`State`] where it changed.
-//! Text from the network or the operator only ever becomes text nodes.
+//! Text from the network or the operator only ever becomes text nodes or attribute values, and only
+//! `blob:` URLs this view made (or checked http(s) links) go into `href`/`src`.
+//!
+//! Five delegated listeners on the shadow root's top element (click, keydown, input, change) and the two
+//! scrollers handle everything; each calls one `fn(&Ui, &Event)` through a weak reference, so the
+//! listeners never keep the view alive and dropping the [`View`] removes them all.
 
-use crate::dom::{attrs, child, clear, Listener};
+use crate::dom::{attrs, child, clear, flag, num, text, Listener};
 use crate::i18n::Strings;
-use crate::model::Message;
-use crate::state::{Conn, Dirty, Outgoing, State};
+use crate::model::{Media, Message};
+use crate::state::{Conn, Dirty, History, Outgoing, State};
+use gloo_timers::callback::Timeout;
+use js_sys::{Date, Function};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    CssStyleSheet, Document, Element, Event, HtmlTextAreaElement, KeyboardEvent, ShadowRoot,
-    ShadowRootInit, ShadowRootMode,
+    Blob, CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement,
+    HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit,
+    ShadowRootMode, Url,
 };
 
 const CSS: &str = include_str!("style.css");
+/// The longest message the API takes, in characters.
+const LIMIT: usize = 4096;
+/// The counter shows from this many characters left.
+const NEAR: usize = 200;
+const DIGITS: [&str; 5] = ["0", "1", "2", "3", "4"];
+const STATUS: [&str; 5] = ["status.0", "status.1", "status.2", "status.3", "status.4"];
 
 /// What the operator did, for the panel to turn into state messages.
 pub enum UiEvent {
     Open(u64),
+    /// Back to the list (narrow screens).
+    Back,
     Send(String),
     Retry(String),
     Draft(String),
     Toggle,
     Close,
+    Filter(Option<u8>),
+    /// The search box, debounced.
+    Search(String),
+    /// The list is scrolled near its end.
+    MoreChats,
+    /// The thread is scrolled near its top.
+    Older,
+    /// The thread is scrolled near its bottom while the window is not at the newest message.
+    Newer,
+    SetStatus(u8),
+    Attach(web_sys::File),
+    /// The desktop-notification button.
+    Notify,
+    /// A media message needs its bytes: hand them to [`Ui::media_ready`].
+    Media {
+        chat_id: u64,
+        message_id: u64,
+        url: String,
+    },
 }
 
 /// How the host page placed the panel.
@@ -29,25 +66,65 @@ pub struct Placement<'a> {
     /// Render inline, filling this element, instead of floating.
     pub container: Option<Element>,
     pub left: bool,
+    /// `light` (the default), `dark` or `auto`.
+    pub theme: Option<String>,
     /// Shown when chat is unavailable.
     pub fallback_email: Option<String>,
     pub fallback_url: Option<String>,
 }
 
-pub struct View {
-    host: Element,
-    panel: Element,
-    launcher: Element,
-    badge: Element,
-    conn: Element,
-    notice: Element,
-    notice_text: Element,
-    list: Element,
-    messages: Element,
-    composer: HtmlTextAreaElement,
-    strings: Strings,
-    time: js_sys::Function,
-    _listeners: Vec<Listener>,
+/// A static label: the element, the attribute (or "" for its text) and the string key.
+type Binding = (Element, &'static str, &'static str);
+
+/// The locale's `Intl.DateTimeFormat(...).format` functions, made once per language.
+struct Fmt {
+    time: Function,
+    day: Function,
+    short: Function,
+}
+
+fn intl(lang: &str, key: &str, value: &str) -> Function {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&lang.into()), &options).format()
+}
+
+impl Fmt {
+    fn new(lang: &str) -> Fmt {
+        Fmt {
+            time: intl(lang, "timeStyle", "short"),
+            day: intl(lang, "dateStyle", "medium"),
+            short: intl(lang, "dateStyle", "short"),
+        }
+    }
+}
+
+/// A formatted date, or "" for one that does not parse.
+fn call(f: &Function, date: &Date) -> String {
+    f.call1(&JsValue::NULL, date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+/// The local calendar day as `yyyymmdd`.
+fn day_key(d: &Date) -> u32 {
+    d.get_full_year() * 10_000 + d.get_month() * 100 + d.get_date()
+}
+
+/// Today's and yesterday's [`day_key`].
+fn days() -> (u32, u32) {
+    let d = Date::new_0();
+    let today = day_key(&d);
+    d.set_date(d.get_date() - 1);
+    (today, day_key(&d))
+}
+
+/// `prefix` followed by a small number, for keys such as `status.3`.
+fn key(prefix: &str, n: u8) -> String {
+    let mut k = String::from(prefix);
+    k.push_str(&num(n.into()));
+    k
 }
 
 fn shadow(host: &Element) -> ShadowRoot {
@@ -60,24 +137,32 @@ fn shadow(host: &Element) -> ShadowRoot {
     root
 }
 
-/// `Intl.DateTimeFormat(lang, {hour, minute}).format`, made once.
-fn time_format(lang: &str) -> js_sys::Function {
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
-    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&lang.into()), &options).format()
-}
-
-/// The `data-*` id of the nearest element that has it, from an event's target.
-fn target_data(e: &Event, name: &str) -> Option<String> {
-    let el: Element = e.target()?.dyn_into().ok()?;
-    el.closest(&format!("[{name}]")).ok()??.get_attribute(name)
-}
-
-fn button(doc: &Document, parent: &Element, class: &str, label: &str) -> Element {
-    let b = child(doc, parent, "button", class);
-    attrs(&b, &[("type", "button"), ("aria-label", label)]);
+fn button(doc: &Document, parent: &Element, class: &str, glyph: &str) -> Element {
+    let b = text(doc, parent, "button", class, glyph);
+    attrs(&b, &[("type", "button")]);
     b
+}
+
+/// A `<select>` with an option per status, after an optional "all" option.
+fn statuses(
+    doc: &Document,
+    parent: &Element,
+    class: &str,
+    all: bool,
+    b: &mut Vec<Binding>,
+) -> Element {
+    let select = child(doc, parent, "select", class);
+    if all {
+        let o = child(doc, &select, "option", "");
+        attrs(&o, &[("value", "")]);
+        b.push((o, "", "filter.all"));
+    }
+    for (value, key) in DIGITS.iter().zip(STATUS) {
+        let o = child(doc, &select, "option", "");
+        attrs(&o, &[("value", value)]);
+        b.push((o, "", key));
+    }
+    select
 }
 
 /// Only web links: a host attribute must not smuggle a `javascript:` URL into the panel.
@@ -86,64 +171,171 @@ fn safe_url(url: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
+fn is_image(m: &Media) -> bool {
+    m.kind == 1 || m.format.as_deref().is_some_and(|f| f.starts_with("image/"))
+}
+
+/// How far an element is scrolled from its end.
+fn below(el: &Element) -> i32 {
+    el.scroll_height() - el.scroll_top() - el.client_height()
+}
+
+fn focus(el: &Element) {
+    let _ = el.unchecked_ref::<HtmlElement>().focus();
+}
+
+/// The element an event happened on.
+fn target(e: &Event) -> Option<Element> {
+    e.target()?.dyn_into().ok()
+}
+
+/// Wraps a handler so the listener holds the view weakly: one closure type for every listener.
+fn handler(ui: &Weak<Ui>, f: fn(&Ui, &Event)) -> impl FnMut(Event) {
+    let ui = ui.clone();
+    move |e| {
+        if let Some(ui) = ui.upgrade() {
+            f(&ui, &e)
+        }
+    }
+}
+
+/// The panel's DOM. Dropping it removes the host element, its listeners, its timer and its object URLs.
+pub struct View(Rc<Ui>);
+
+impl std::ops::Deref for View {
+    type Target = Ui;
+    fn deref(&self) -> &Ui {
+        &self.0
+    }
+}
+
+pub struct Ui {
+    on: Box<dyn Fn(UiEvent)>,
+    me: Weak<Ui>,
+    doc: Document,
+    root: ShadowRoot,
+    host: Element,
+    panel: Element,
+    launcher: Element,
+    badge: Element,
+    conn: Element,
+    notify: Element,
+    notice: Element,
+    notice_text: Element,
+    body: Element,
+    search: HtmlInputElement,
+    filter: HtmlSelectElement,
+    list: Element,
+    head: Element,
+    title: Element,
+    status: HtmlSelectElement,
+    messages: Element,
+    typing: Element,
+    form: Element,
+    file: HtmlInputElement,
+    composer: HtmlTextAreaElement,
+    counter: Element,
+    labels: Vec<Binding>,
+    strings: RefCell<Strings>,
+    fmt: RefCell<Fmt>,
+    state_conn: Cell<Conn>,
+    /// The language changed: the next draw redraws everything.
+    stale: Cell<bool>,
+    notify_key: Cell<Option<&'static str>>,
+    /// The chat whose thread is drawn.
+    shown_chat: Cell<Option<u64>>,
+    /// The drawn window ends at the newest message.
+    live: Cell<bool>,
+    /// The thread was scrolled to its end at the last draw.
+    stuck: Cell<bool>,
+    /// Edges armed by the last draw: each asks once until the next draw.
+    older: Cell<bool>,
+    newer: Cell<bool>,
+    more: Cell<bool>,
+    /// Object URLs of fetched media, by message id.
+    blobs: RefCell<Vec<(u64, String)>>,
+    /// Media already asked for.
+    asked: RefCell<Vec<u64>>,
+    /// Events found while drawing, sent once the caller's borrow of the state is over.
+    later: RefCell<Vec<UiEvent>>,
+    search_timer: RefCell<Option<Timeout>>,
+    _listeners: Vec<Listener>,
+}
+
 impl View {
     pub fn build(
         doc: &Document,
         place: Placement,
         strings: Strings,
-        on: impl Fn(UiEvent) + Clone + 'static,
+        on: impl Fn(UiEvent) + 'static,
     ) -> View {
+        View(Ui::build(doc, place, strings, Box::new(on)))
+    }
+}
+
+impl Ui {
+    fn build(
+        doc: &Document,
+        place: Placement,
+        strings: Strings,
+        on: Box<dyn Fn(UiEvent)>,
+    ) -> Rc<Ui> {
         let parent = place
             .container
             .clone()
             .unwrap_or_else(|| doc.body().expect_throw("body").into());
         let host = child(doc, &parent, "div", "");
+        let theme = match place.theme.as_deref() {
+            Some("dark") => "dark",
+            Some("auto") => "auto",
+            _ => "light",
+        };
         attrs(
             &host,
             &[
                 ("id", place.host_id),
                 ("data-chathub-panel", ""),
-                ("lang", strings.lang()),
+                ("data-theme", theme),
             ],
         );
-        if strings.rtl() {
-            attrs(&host, &[("dir", "rtl")]);
-        }
-        if place.container.is_some() {
-            attrs(&host, &[("data-inline", "")]);
-        }
+        flag(&host, "data-inline", place.container.is_some());
         if place.left {
             attrs(&host, &[("data-position", "bottom-left")]);
         }
         let root = shadow(&host);
-        let root_el = doc.create_element("div").expect_throw("div");
-        root.append_child(&root_el).expect_throw("append");
+        let top = doc.create_element("div").expect_throw("div");
+        root.append_child(&top).expect_throw("append");
+        let mut b: Vec<Binding> = Vec::new();
 
-        let launcher = button(doc, &root_el, "launcher", strings.get("open"));
+        let launcher = child(doc, &top, "button", "launcher");
         attrs(
             &launcher,
-            &[("part", "launcher"), ("aria-expanded", "false")],
+            &[
+                ("type", "button"),
+                ("part", "launcher"),
+                ("aria-expanded", "false"),
+            ],
         );
-        child(doc, &launcher, "span", "launcher-icon").set_text_content(Some("💬"));
+        b.push((launcher.clone(), "aria-label", "open"));
+        attrs(
+            &text(doc, &launcher, "span", "icon", "💬"),
+            &[("aria-hidden", "true")],
+        );
         let badge = child(doc, &launcher, "span", "badge");
         attrs(&badge, &[("part", "badge"), ("hidden", "")]);
 
-        let panel = child(doc, &root_el, "section", "panel");
-        attrs(
-            &panel,
-            &[
-                ("part", "panel"),
-                ("aria-label", strings.get("title")),
-                ("hidden", ""),
-            ],
-        );
+        let panel = child(doc, &top, "section", "panel");
+        attrs(&panel, &[("part", "panel"), ("hidden", "")]);
+        b.push((panel.clone(), "aria-label", "title"));
         let header = child(doc, &panel, "header", "");
         attrs(&header, &[("part", "header")]);
-        child(doc, &header, "h2", "").set_text_content(Some(strings.get("title")));
+        b.push((child(doc, &header, "h2", ""), "", "title"));
         let conn = child(doc, &header, "span", "conn");
         attrs(&conn, &[("role", "status")]);
-        let close = button(doc, &header, "close", strings.get("close"));
-        close.set_text_content(Some("✕"));
+        let notify = button(doc, &header, "notify", "🔔");
+        attrs(&notify, &[("hidden", "")]);
+        let close = button(doc, &header, "close", "✕");
+        b.push((close, "aria-label", "close"));
 
         let notice = child(doc, &panel, "div", "notice");
         attrs(
@@ -152,9 +344,10 @@ impl View {
         );
         let notice_text = child(doc, &notice, "span", "");
         if let Some(email) = place.fallback_email.filter(|e| !e.contains(['\n', '?'])) {
-            let a = child(doc, &notice, "a", "fallback");
-            attrs(&a, &[("href", &format!("mailto:{email}"))]);
-            a.set_text_content(Some(&email));
+            let mut href = String::from("mailto:");
+            href.push_str(&email);
+            let a = text(doc, &notice, "a", "fallback", &email);
+            attrs(&a, &[("href", &href)]);
         }
         if let Some(url) = place.fallback_url.filter(|u| safe_url(u)) {
             let a = child(doc, &notice, "a", "fallback");
@@ -162,114 +355,148 @@ impl View {
                 &a,
                 &[("href", &url), ("target", "_blank"), ("rel", "noopener")],
             );
-            a.set_text_content(Some(strings.get("fallback.url")));
+            b.push((a, "", "fallback.url"));
         }
 
         let body = child(doc, &panel, "div", "body");
-        let list = child(doc, &body, "ul", "chats");
-        attrs(
-            &list,
-            &[
-                ("part", "chat-list"),
-                ("aria-label", strings.get("list.label")),
-            ],
-        );
+        let side = child(doc, &body, "div", "side");
+        let search = child(doc, &side, "input", "search");
+        attrs(&search, &[("type", "search")]);
+        b.push((search.clone(), "aria-label", "search.label"));
+        b.push((search.clone(), "placeholder", "search.placeholder"));
+        let filter = statuses(doc, &side, "filter", true, &mut b);
+        b.push((filter.clone(), "aria-label", "filter.label"));
+        let list = child(doc, &side, "ul", "chats");
+        attrs(&list, &[("part", "chat-list")]);
+        b.push((list.clone(), "aria-label", "list.label"));
+
         let thread = child(doc, &body, "div", "thread");
         attrs(&thread, &[("part", "thread")]);
+        let head = child(doc, &thread, "div", "thread-head");
+        attrs(&head, &[("hidden", "")]);
+        let back = button(doc, &head, "back", "←");
+        b.push((back, "aria-label", "back"));
+        let title = child(doc, &head, "span", "thread-title");
+        let status = statuses(doc, &head, "status", false, &mut b);
+        b.push((status.clone(), "aria-label", "status.label"));
         let messages = child(doc, &thread, "div", "messages");
         attrs(
             &messages,
-            &[
-                ("role", "log"),
-                ("aria-live", "polite"),
-                ("aria-label", strings.get("thread.label")),
-            ],
+            &[("role", "log"), ("aria-live", "polite"), ("tabindex", "0")],
         );
+        b.push((messages.clone(), "aria-label", "thread.label"));
+        let typing = child(doc, &thread, "div", "typing");
+        attrs(&typing, &[("aria-live", "polite"), ("hidden", "")]);
         let form = child(doc, &thread, "div", "composer");
-        attrs(&form, &[("part", "composer")]);
-        let composer: HtmlTextAreaElement = child(doc, &form, "textarea", "").unchecked_into();
+        attrs(&form, &[("part", "composer"), ("hidden", "")]);
+        let counter = child(doc, &form, "span", "counter");
+        attrs(&counter, &[("id", "left"), ("hidden", "")]);
+        let attach = button(doc, &form, "attach", "📎");
+        b.push((attach, "aria-label", "attach"));
+        let file = child(doc, &form, "input", "upload");
+        attrs(
+            &file,
+            &[("type", "file"), ("hidden", ""), ("tabindex", "-1")],
+        );
+        b.push((file.clone(), "aria-label", "attach"));
+        let composer = child(doc, &form, "textarea", "");
         attrs(
             &composer,
             &[
-                ("aria-label", strings.get("composer.label")),
-                ("placeholder", strings.get("composer.placeholder")),
                 ("maxlength", "4096"),
                 ("rows", "1"),
+                ("aria-describedby", "left"),
             ],
         );
-        let send = button(doc, &form, "send", strings.get("send"));
-        send.set_text_content(Some(strings.get("send")));
+        b.push((composer.clone(), "aria-label", "composer.label"));
+        b.push((composer.clone(), "placeholder", "composer.placeholder"));
+        let send = button(doc, &form, "send", "");
+        b.push((send, "", "send"));
 
-        let submit = {
-            let (on, composer) = (on.clone(), composer.clone());
-            move || {
-                let text = composer.value();
-                if !text.trim().is_empty() {
-                    composer.set_value("");
-                    on(UiEvent::Send(text));
-                }
-            }
-        };
-        let emit = |ev: fn() -> UiEvent| {
-            let on = on.clone();
-            move |_: Event| on(ev())
-        };
-        let listeners = vec![
-            Listener::new(&launcher, "click", emit(|| UiEvent::Toggle)),
-            Listener::new(&close, "click", emit(|| UiEvent::Close)),
-            Listener::new(&list, "click", {
-                let on = on.clone();
-                move |e: Event| {
-                    if let Some(id) = target_data(&e, "data-chat").and_then(|id| id.parse().ok()) {
-                        on(UiEvent::Open(id));
-                    }
-                }
-            }),
-            Listener::new(&messages, "click", {
-                let on = on.clone();
-                move |e: Event| {
-                    if let Some(id) = target_data(&e, "data-retry") {
-                        on(UiEvent::Retry(id));
-                    }
-                }
-            }),
-            Listener::new(&send, "click", {
-                let submit = submit.clone();
-                move |_| submit()
-            }),
-            Listener::new(&composer, "input", {
-                let (on, composer) = (on.clone(), composer.clone());
-                move |_| on(UiEvent::Draft(composer.value()))
-            }),
-            Listener::new(&composer, "keydown", move |e: Event| {
-                let k: &KeyboardEvent = e.unchecked_ref();
-                if k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
-                    e.prevent_default();
-                    submit();
-                }
-            }),
-            Listener::new(&panel, "keydown", move |e: Event| {
-                if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
-                    on(UiEvent::Close);
-                }
-            }),
-        ];
-        let time = time_format(strings.lang());
-        View {
+        let ui = Rc::new_cyclic(|me: &Weak<Ui>| Ui {
+            _listeners: vec![
+                Listener::new(&top, "click", handler(me, Ui::click)),
+                Listener::new(&top, "keydown", handler(me, Ui::key)),
+                Listener::new(&top, "input", handler(me, Ui::input)),
+                Listener::new(&top, "change", handler(me, Ui::change)),
+                Listener::new(&list, "scroll", handler(me, Ui::scrolled)),
+                Listener::new(&messages, "scroll", handler(me, Ui::scrolled)),
+            ],
+            on,
+            me: me.clone(),
+            doc: doc.clone(),
+            root,
             host,
             panel,
             launcher,
             badge,
             conn,
+            notify,
             notice,
             notice_text,
+            body,
+            search: search.unchecked_into(),
+            filter: filter.unchecked_into(),
             list,
+            head,
+            title,
+            status: status.unchecked_into(),
             messages,
-            composer,
-            strings,
-            time,
-            _listeners: listeners,
+            typing,
+            form,
+            file: file.unchecked_into(),
+            composer: composer.unchecked_into(),
+            counter,
+            labels: b,
+            fmt: RefCell::new(Fmt::new(strings.lang())),
+            strings: RefCell::new(strings),
+            state_conn: Cell::new(Conn::Connecting),
+            stale: Cell::new(false),
+            notify_key: Cell::new(None),
+            shown_chat: Cell::new(None),
+            live: Cell::new(true),
+            stuck: Cell::new(true),
+            older: Cell::new(false),
+            newer: Cell::new(false),
+            more: Cell::new(false),
+            blobs: RefCell::new(Vec::new()),
+            asked: RefCell::new(Vec::new()),
+            later: RefCell::new(Vec::new()),
+            search_timer: RefCell::new(None),
+        });
+        ui.relabel();
+        ui
+    }
+
+    /// A language arrived: relabel everything static and remake the date formats. The next `render`
+    /// (the panel calls it at once) redraws everything else.
+    pub fn set_strings(&self, strings: Strings) {
+        *self.fmt.borrow_mut() = Fmt::new(strings.lang());
+        *self.strings.borrow_mut() = strings;
+        self.stale.set(true);
+        self.relabel();
+    }
+
+    fn relabel(&self) {
+        {
+            let s = self.strings.borrow();
+            attrs(&self.host, &[("lang", s.lang())]);
+            if s.rtl() {
+                attrs(&self.host, &[("dir", "rtl")]);
+            } else {
+                let _ = self.host.remove_attribute("dir");
+            }
+            for (el, attr, key) in &self.labels {
+                if attr.is_empty() {
+                    el.set_text_content(Some(s.get(key)));
+                } else {
+                    attrs(el, &[(attr, s.get(key))]);
+                }
+            }
         }
+        self.render_conn(self.state_conn.get());
+        self.set_notify(self.notify_key.get());
+        self.count();
     }
 
     pub fn is_open(&self) -> bool {
@@ -279,131 +506,438 @@ impl View {
     /// Shows or hides the panel, moving focus with it.
     pub fn set_open(&self, open: bool) {
         let inline = self.host.has_attribute("data-inline");
-        let _ = self
-            .panel
-            .toggle_attribute_with_force("hidden", !open && !inline);
-        let _ = self
-            .launcher
-            .toggle_attribute_with_force("hidden", open || inline);
+        flag(&self.panel, "hidden", !open && !inline);
+        flag(&self.launcher, "hidden", open || inline);
         attrs(
             &self.launcher,
             &[("aria-expanded", if open { "true" } else { "false" })],
         );
-        let focus = if open {
-            self.composer.unchecked_ref::<web_sys::HtmlElement>()
+        if open {
+            if self.stuck.get() {
+                self.messages.set_scroll_top(self.messages.scroll_height());
+            }
+            self.focus_work();
+            self.edges();
+            self.flush_later();
         } else {
-            self.launcher.unchecked_ref()
-        };
-        let _ = focus.focus();
+            focus(&self.launcher);
+        }
+    }
+
+    /// Focus where work continues: the composer of the open chat, else the search box.
+    fn focus_work(&self) {
+        if self.form.has_attribute("hidden") {
+            focus(&self.search);
+        } else {
+            focus(&self.composer);
+        }
     }
 
     pub fn set_draft(&self, text: &str) {
         self.composer.set_value(text);
+        self.count();
     }
 
-    pub fn render(&self, state: &State, dirty: Dirty) {
+    /// The desktop-notification control: `notify.enable` is a button; `notify.on` and
+    /// `notify.blocked` show the state; `None` hides it.
+    pub fn set_notify(&self, key: Option<&'static str>) {
+        self.notify_key.set(key);
+        let n = &self.notify;
+        flag(n, "hidden", key.is_none());
+        if let Some(key) = key {
+            let s = self.strings.borrow();
+            let label = s.get(key);
+            attrs(n, &[("aria-label", label), ("title", label)]);
+            flag(n, "aria-disabled", key != "notify.enable");
+            n.set_text_content(Some(if key == "notify.blocked" {
+                "🔕"
+            } else {
+                "🔔"
+            }));
+        }
+    }
+
+    /// The bytes of a media message arrived: link them (the view owns the URL until it drops).
+    pub fn media_ready(&self, message_id: u64, blob: &Blob) {
+        let Ok(url) = Url::create_object_url_with_blob(blob) else {
+            return;
+        };
+        {
+            let mut blobs = self.blobs.borrow_mut();
+            if let Some(old) = blobs.iter().position(|(id, _)| *id == message_id) {
+                let _ = Url::revoke_object_url(&blobs.swap_remove(old).1);
+            }
+            blobs.push((message_id, url.clone()));
+        }
+        let mut css = String::from(".msg[data-id=\"");
+        css.push_str(&num(message_id));
+        css.push_str("\"]");
+        if let Ok(Some(msg)) = self.messages.query_selector(&css) {
+            fill_media(&msg, &url);
+        }
+    }
+
+    pub fn render(&self, state: &State, mut dirty: Dirty) {
+        if self.stale.replace(false) {
+            dirty = Dirty {
+                conn: true,
+                chats: true,
+                thread: true,
+                typing: true,
+                ..dirty
+            };
+        }
         if dirty.conn {
             self.render_conn(state.conn);
         }
         if dirty.chats {
             self.render_chats(state);
         }
+        if dirty.chats || dirty.thread {
+            self.render_head(state);
+        }
         if dirty.thread {
             self.render_thread(state);
         }
+        if dirty.chats || dirty.thread || dirty.typing {
+            self.render_typing(state);
+        }
+        self.edges();
+        self.flush_later();
     }
 
     fn render_conn(&self, conn: Conn) {
+        self.state_conn.set(conn);
+        let s = self.strings.borrow();
         let name = conn.name();
         attrs(&self.conn, &[("data-state", name)]);
-        self.conn
-            .set_text_content(Some(self.strings.get(&format!("conn.{name}"))));
+        let mut k = String::from("conn.");
+        k.push_str(name);
+        self.conn.set_text_content(Some(s.get(&k)));
         let problem = matches!(conn, Conn::Offline | Conn::Expired | Conn::Invalid);
-        let _ = self.notice.toggle_attribute_with_force("hidden", !problem);
+        flag(&self.notice, "hidden", !problem);
         if problem {
-            self.notice_text
-                .set_text_content(Some(self.strings.get(&format!("notice.{name}"))));
+            let mut k = String::from("notice.");
+            k.push_str(name);
+            self.notice_text.set_text_content(Some(s.get(&k)));
         }
     }
 
     fn render_chats(&self, state: &State) {
-        let doc = self.host.owner_document().expect_throw("document");
+        let (doc, s, fmt, list) = (
+            &self.doc,
+            self.strings.borrow(),
+            self.fmt.borrow(),
+            &self.list,
+        );
         let unread = state.unread();
-        let _ = self
-            .badge
-            .toggle_attribute_with_force("hidden", unread == 0);
-        self.badge.set_text_content(Some(&unread.to_string()));
-        clear(&self.list);
-        if state.chats.is_empty() {
-            child(&doc, &self.list, "li", "empty")
-                .set_text_content(Some(self.strings.get("list.empty")));
-        }
-        for chat in &state.chats {
-            let li = child(&doc, &self.list, "li", "");
-            let button = child(&doc, &li, "button", "chat");
-            let id = chat.id.to_string();
+        flag(&self.badge, "hidden", unread == 0);
+        self.badge.set_text_content(Some(&num(unread.into())));
+        self.filter
+            .set_value(state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]));
+        self.more.set(state.chats_more && !state.chats_loading);
+
+        // Keep keyboard focus on the same chat across the redraw.
+        let focused = self
+            .root
+            .active_element()
+            .filter(|e| e.class_name() == "chat")
+            .and_then(|e| e.get_attribute("data-chat"));
+        let scrolled = list.scroll_top();
+        clear(list);
+        let (today, _) = days();
+        let (mut first, mut stop) = (None, None);
+        for chat in state.visible_chats() {
+            let li = child(doc, list, "li", "");
+            let b = child(doc, &li, "button", "chat");
+            let id = num(chat.id);
             attrs(
-                &button,
-                &[("type", "button"), ("data-chat", &id), ("part", "chat")],
+                &b,
+                &[
+                    ("type", "button"),
+                    ("data-chat", &id),
+                    ("part", "chat"),
+                    ("tabindex", "-1"),
+                ],
             );
             if state.open == Some(chat.id) {
-                attrs(&button, &[("aria-current", "true")]);
+                attrs(&b, &[("aria-current", "true")]);
             }
-            child(&doc, &button, "span", "name").set_text_content(Some(chat.title()));
+            text(doc, &b, "span", "name", chat.title());
+            if let Some(n) = chat.source {
+                text(doc, &b, "span", "source", s.get(&key("source.", n)));
+            }
+            let iso = chat.activity();
+            let when = if iso.is_empty() {
+                String::new()
+            } else {
+                let d = Date::new(&iso.into());
+                call(
+                    if day_key(&d) == today {
+                        &fmt.time
+                    } else {
+                        &fmt.short
+                    },
+                    &d,
+                )
+            };
+            text(doc, &b, "span", "time", &when);
+            let last = chat.last_message.as_ref().map_or("", |m| match &m.media {
+                Some(media) if m.message.as_deref().is_none_or(str::is_empty) => media
+                    .name
+                    .as_deref()
+                    .unwrap_or_else(|| s.get("media.image")),
+                _ => m.message.as_deref().unwrap_or(""),
+            });
+            text(doc, &b, "span", "last", last);
             if chat.count_unread > 0 {
-                child(&doc, &button, "span", "unread")
-                    .set_text_content(Some(&chat.count_unread.to_string()));
+                let n = num(chat.count_unread.into());
+                let u = text(doc, &b, "span", "unread", &n);
+                attrs(&u, &[("aria-label", &s.fill("unread", &[("n", &n)]))]);
             }
-            let last = chat
-                .last_message
-                .as_ref()
-                .and_then(|m| m.message.as_deref())
-                .unwrap_or("");
-            child(&doc, &button, "span", "last").set_text_content(Some(last));
+            if focused.as_deref() == Some(id.as_str())
+                || (focused.is_none() && state.open == Some(chat.id))
+            {
+                stop = Some(b.clone());
+            }
+            first.get_or_insert(b);
+        }
+        if state.chats_loading {
+            text(doc, list, "li", "more", s.get("list.more"));
+        } else if first.is_none() {
+            let filtered = state.filter.is_some() || !state.search.is_empty();
+            text(
+                doc,
+                list,
+                "li",
+                "empty",
+                s.get(if filtered { "list.none" } else { "list.empty" }),
+            );
+        }
+        if let Some(b) = stop.or(first) {
+            attrs(&b, &[("tabindex", "0")]);
+            if focused.is_some() {
+                focus(&b);
+            }
+        }
+        list.set_scroll_top(scrolled);
+    }
+
+    fn render_head(&self, state: &State) {
+        let open = state.open;
+        let chat = open.and_then(|id| state.chat(id));
+        flag(&self.head, "hidden", open.is_none());
+        flag(&self.form, "hidden", open.is_none());
+        flag(&self.body, "data-open", open.is_some());
+        self.title
+            .set_text_content(Some(chat.map_or("", |c| c.title())));
+        flag(&self.status, "hidden", chat.is_none());
+        if let Some(c) = chat {
+            self.status
+                .set_value(DIGITS[usize::from(c.chat_status.min(4))]);
         }
     }
 
+    fn render_typing(&self, state: &State) {
+        let title = state
+            .open
+            .and_then(|id| state.chat(id))
+            .map_or("", |c| c.title());
+        let name = state
+            .typing_name()
+            .map(|n| if n.is_empty() { title } else { n });
+        flag(&self.typing, "hidden", name.is_none());
+        if let Some(name) = name {
+            let line = self.strings.borrow().fill("typing", &[("name", name)]);
+            self.typing.set_text_content(Some(&line));
+        }
+    }
+
+    /// Redraws the thread's window without moving what the reader sees: at the end it stays at the
+    /// end; otherwise the first visible message keeps its offset from the top.
     fn render_thread(&self, state: &State) {
-        let doc = self.host.owner_document().expect_throw("document");
-        clear(&self.messages);
-        if state.open.is_none() {
-            child(&doc, &self.messages, "p", "empty")
-                .set_text_content(Some(self.strings.get("thread.empty")));
+        let (doc, m) = (&self.doc, &self.messages);
+        let open = state.open;
+        let fresh = self.shown_chat.replace(open) != open;
+        let visible = m.client_height() > 0;
+        let at_end = if visible {
+            below(m) <= 30
+        } else {
+            self.stuck.get()
+        };
+        let stick = fresh || (at_end && self.live.get());
+        let anchor = if stick || !visible {
+            None
+        } else {
+            self.anchor()
+        };
+        let scrolled = m.scroll_top();
+        let had_focus = self
+            .root
+            .active_element()
+            .is_some_and(|a| m != &a && m.contains(Some(&a)));
+        clear(m);
+        let live = state.at_live_edge();
+        self.live.set(live);
+        self.older
+            .set(open.is_some() && state.history == History::More);
+        self.newer.set(open.is_some() && !live);
+        self.stuck.set(stick);
+        let s = self.strings.borrow();
+        if open.is_none() {
+            text(doc, m, "p", "empty", s.get("thread.empty"));
             return;
         }
-        for m in &state.thread {
-            self.bubble(&doc, m);
+        match state.history {
+            History::Loading => {
+                text(doc, m, "p", "history", s.get("history.loading"));
+            }
+            History::Start => {
+                text(doc, m, "p", "history", s.get("history.start"));
+            }
+            History::More => {}
         }
-        for o in state.open_outbox() {
-            self.pending(&doc, o);
+        let (today, yesterday) = days();
+        let mut last_day = 0;
+        for msg in state.shown() {
+            let date = Date::new(&msg.created_at.as_str().into());
+            let day = day_key(&date);
+            if day != last_day {
+                last_day = day;
+                let label = if day == today {
+                    s.get("day.today").into()
+                } else if day == yesterday {
+                    s.get("day.yesterday").into()
+                } else {
+                    call(&self.fmt.borrow().day, &date)
+                };
+                self.separator(&label);
+            }
+            self.bubble(&s, msg, &date);
         }
-        self.messages.set_scroll_top(self.messages.scroll_height());
+        if live {
+            for o in state.open_outbox() {
+                if last_day != today {
+                    last_day = today;
+                    self.separator(s.get("day.today"));
+                }
+                self.pending(&s, o);
+            }
+        }
+        if stick {
+            m.set_scroll_top(m.scroll_height());
+        } else if let Some(top) = anchor.and_then(|(attr, id, offset)| {
+            let all = m.query_selector_all(".msg").ok()?;
+            (0..all.length())
+                .filter_map(|i| all.item(i))
+                .map(JsCast::unchecked_into::<HtmlElement>)
+                .find(|el| el.get_attribute(attr).as_deref() == Some(id.as_str()))
+                .map(|el| el.offset_top() - offset)
+        }) {
+            m.set_scroll_top(top);
+        } else {
+            m.set_scroll_top(scrolled);
+        }
+        if had_focus {
+            focus(m);
+        }
     }
 
-    fn bubble(&self, doc: &Document, m: &Message) {
+    /// The first message in view: its id attribute, id, and offset from the top of the view.
+    fn anchor(&self) -> Option<(&'static str, String, i32)> {
+        let m = &self.messages;
+        let top = m.scroll_top();
+        let all = m.query_selector_all(".msg").ok()?;
+        let el = (0..all.length())
+            .filter_map(|i| all.item(i))
+            .map(JsCast::unchecked_into::<HtmlElement>)
+            .find(|el| el.offset_top() + el.offset_height() > top)?;
+        let offset = el.offset_top() - top;
+        match el.get_attribute("data-id") {
+            Some(id) => Some(("data-id", id, offset)),
+            None => Some((
+                "data-client-id",
+                el.get_attribute("data-client-id")?,
+                offset,
+            )),
+        }
+    }
+
+    fn separator(&self, label: &str) {
+        let d = text(&self.doc, &self.messages, "div", "day", label);
+        attrs(&d, &[("role", "separator")]);
+    }
+
+    fn bubble(&self, s: &Strings, m: &Message, date: &Date) {
+        let doc = &self.doc;
         let class = match m.author {
             0 => "msg out",
             2 => "msg sys",
             _ => "msg in",
         };
         let el = child(doc, &self.messages, "div", class);
-        attrs(&el, &[("data-id", &m.id.to_string()), ("part", "message")]);
-        child(doc, &el, "span", "text").set_text_content(m.message.as_deref());
-        let mut meta = self.time(&m.created_at);
+        attrs(&el, &[("data-id", &num(m.id)), ("part", "message")]);
+        text(
+            doc,
+            &el,
+            "span",
+            "author",
+            s.get(&key("author.", m.author.min(2))),
+        );
+        if let Some(media) = &m.media {
+            self.media(s, &el, m, media);
+        }
+        if let Some(t) = m.message.as_deref().filter(|t| !t.is_empty()) {
+            text(doc, &el, "span", "text", t);
+        }
+        let mut meta = call(&self.fmt.borrow().time, date);
         if m.author == 0 {
-            let key = match m.status {
+            meta.push_str(" · ");
+            meta.push_str(s.get(match m.status {
                 1 => "state.delivered",
                 2 => "state.failed",
                 3 => "state.read",
                 _ => "state.sent",
-            };
-            meta.push_str(" · ");
-            meta.push_str(self.strings.get(key));
+            }));
         }
-        child(doc, &el, "span", "meta").set_text_content(Some(&meta));
+        text(doc, &el, "span", "meta", &meta);
     }
 
-    fn pending(&self, doc: &Document, o: &Outgoing) {
+    /// An image preview and a file link; the bytes are asked for once and linked when they arrive.
+    fn media(&self, s: &Strings, el: &Element, m: &Message, media: &Media) {
+        let doc = &self.doc;
+        let name = media
+            .name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| s.get("media.image"));
+        if is_image(media) {
+            let img = child(doc, el, "img", "preview");
+            attrs(&img, &[("alt", name)]);
+        }
+        text(doc, el, "a", "file", name);
+        let ready = self
+            .blobs
+            .borrow()
+            .iter()
+            .find(|(id, _)| *id == m.id)
+            .map(|(_, url)| url.clone());
+        match (ready, &media.url) {
+            (Some(url), _) => fill_media(el, &url),
+            (None, Some(url)) if !self.asked.borrow().contains(&m.id) => {
+                self.asked.borrow_mut().push(m.id);
+                self.later.borrow_mut().push(UiEvent::Media {
+                    chat_id: m.chat_id,
+                    message_id: m.id,
+                    url: url.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn pending(&self, s: &Strings, o: &Outgoing) {
+        let doc = &self.doc;
         let el = child(
             doc,
             &self.messages,
@@ -421,33 +955,230 @@ impl View {
                 ("part", "message"),
             ],
         );
-        child(doc, &el, "span", "text").set_text_content(Some(&o.text));
-        let meta = child(doc, &el, "span", "meta");
-        meta.set_text_content(Some(self.strings.get(if o.failed {
-            "state.failed"
-        } else {
-            "state.sending"
-        })));
+        text(doc, &el, "span", "author", s.get("author.0"));
+        if let Some(media) = &o.media {
+            text(doc, &el, "span", "file", &media.name);
+        }
+        if !o.text.is_empty() {
+            text(doc, &el, "span", "text", &o.text);
+        }
+        let meta = text(
+            doc,
+            &el,
+            "span",
+            "meta",
+            s.get(if o.failed {
+                "state.failed"
+            } else {
+                "state.sending"
+            }),
+        );
         if o.failed {
-            let retry = button(doc, &meta, "retry", self.strings.get("retry"));
+            let retry = button(doc, &meta, "retry", s.get("retry"));
             attrs(&retry, &[("data-retry", &o.client_message_id)]);
-            retry.set_text_content(Some(self.strings.get("retry")));
         }
     }
 
-    /// Local time of an ISO-8601 instant, in the panel's language.
-    fn time(&self, iso: &str) -> String {
-        let date = js_sys::Date::new(&iso.into());
-        self.time
-            .call1(&JsValue::NULL, &date)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_default()
+    /// The characters left, shown near the limit.
+    fn count(&self) {
+        let left = LIMIT.saturating_sub(self.composer.value().chars().count());
+        flag(&self.counter, "hidden", left > NEAR);
+        if left <= NEAR {
+            let line = self
+                .strings
+                .borrow()
+                .fill("composer.left", &[("n", &num(left as u64))]);
+            self.counter.set_text_content(Some(&line));
+        }
+    }
+
+    /// Arms nothing, only asks: the list near its end wants more chats, the thread near its top
+    /// older messages, near its bottom newer ones (when the window is not at the newest).
+    fn edges(&self) {
+        let (l, m) = (&self.list, &self.messages);
+        let mut later = self.later.borrow_mut();
+        if self.more.get() && l.client_height() > 0 && below(l) < 100 {
+            self.more.set(false);
+            later.push(UiEvent::MoreChats);
+        }
+        if m.client_height() > 0 {
+            if self.older.get() && m.scroll_top() < 150 {
+                self.older.set(false);
+                later.push(UiEvent::Older);
+            } else if self.newer.get() && below(m) < 150 {
+                self.newer.set(false);
+                later.push(UiEvent::Newer);
+            }
+        }
+    }
+
+    /// Sends the queued events now (never while the caller may hold the state).
+    fn flush(&self) {
+        let events = self.later.take();
+        for e in events {
+            (self.on)(e);
+        }
+    }
+
+    /// Sends the queued events after the current call stack, when `render`'s caller is done.
+    fn flush_later(&self) {
+        if !self.later.borrow().is_empty() {
+            let me = self.me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(ui) = me.upgrade() {
+                    ui.flush();
+                }
+            });
+        }
+    }
+
+    fn submit(&self) {
+        let text = self.composer.value();
+        if !text.trim().is_empty() {
+            self.composer.set_value("");
+            self.count();
+            (self.on)(UiEvent::Send(text));
+        }
+    }
+
+    fn open_chat(&self, b: &Element, keyboard: bool) {
+        if let Some(id) = b.get_attribute("data-chat").and_then(|id| id.parse().ok()) {
+            (self.on)(UiEvent::Open(id));
+            if keyboard {
+                focus(&self.composer);
+            }
+        }
+    }
+
+    fn click(&self, e: &Event) {
+        let Some(b) = target(e).and_then(|t| t.closest("button").ok().flatten()) else {
+            return;
+        };
+        let on = &self.on;
+        match b.class_name().as_str() {
+            "launcher" => on(UiEvent::Toggle),
+            "close" => on(UiEvent::Close),
+            "notify" if !b.has_attribute("aria-disabled") => on(UiEvent::Notify),
+            "back" => {
+                on(UiEvent::Back);
+                match self.list.query_selector(".chat[tabindex='0']") {
+                    Ok(Some(chat)) => focus(&chat),
+                    _ => focus(&self.search),
+                }
+            }
+            "chat" => self.open_chat(&b, false),
+            "retry" => {
+                if let Some(id) = b.get_attribute("data-retry") {
+                    on(UiEvent::Retry(id));
+                }
+            }
+            "send" => self.submit(),
+            "attach" => self.file.click(),
+            _ => {}
+        }
+    }
+
+    fn key(&self, e: &Event) {
+        let k: &KeyboardEvent = e.unchecked_ref();
+        let Some(t) = target(e) else { return };
+        let key = k.key();
+        match key.as_str() {
+            "Escape" => (self.on)(UiEvent::Close),
+            "Enter" if t.tag_name() == "TEXTAREA" => {
+                if !k.shift_key() && !k.is_composing() {
+                    e.prevent_default();
+                    self.submit();
+                }
+            }
+            _ if t.class_name() != "chat" => {}
+            "Enter" | " " => {
+                e.prevent_default();
+                self.open_chat(&t, true);
+            }
+            "ArrowDown" | "ArrowUp" | "Home" | "End" => {
+                e.prevent_default();
+                let Ok(all) = self.list.query_selector_all(".chat") else {
+                    return;
+                };
+                let n = all.length();
+                let here: &JsValue = t.as_ref();
+                let i = (0..n)
+                    .find(|&i| all.item(i).as_ref().map(AsRef::<JsValue>::as_ref) == Some(here))
+                    .unwrap_or(0);
+                let j = match key.as_str() {
+                    "ArrowDown" => (i + 1).min(n.saturating_sub(1)),
+                    "ArrowUp" => i.saturating_sub(1),
+                    "Home" => 0,
+                    _ => n.saturating_sub(1),
+                };
+                if let Some(next) = all.item(j) {
+                    let next: Element = next.unchecked_into();
+                    attrs(&t, &[("tabindex", "-1")]);
+                    attrs(&next, &[("tabindex", "0")]);
+                    focus(&next);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn input(&self, e: &Event) {
+        let Some(t) = target(e) else { return };
+        if t.tag_name() == "TEXTAREA" {
+            self.count();
+            (self.on)(UiEvent::Draft(self.composer.value()));
+        } else if t.class_name() == "search" {
+            let me = self.me.clone();
+            *self.search_timer.borrow_mut() = Some(Timeout::new(300, move || {
+                if let Some(ui) = me.upgrade() {
+                    (ui.on)(UiEvent::Search(ui.search.value()));
+                }
+            }));
+        }
+    }
+
+    fn change(&self, e: &Event) {
+        let Some(t) = target(e) else { return };
+        match t.class_name().as_str() {
+            "filter" => (self.on)(UiEvent::Filter(self.filter.value().parse().ok())),
+            "status" => {
+                if let Ok(n) = self.status.value().parse() {
+                    (self.on)(UiEvent::SetStatus(n));
+                }
+            }
+            "upload" => {
+                let file = self.file.files().and_then(|f| f.get(0));
+                self.file.set_value("");
+                if let Some(file) = file {
+                    (self.on)(UiEvent::Attach(file));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn scrolled(&self, _: &Event) {
+        self.edges();
+        self.flush();
     }
 }
 
-impl Drop for View {
+/// Points a media bubble's preview and link at its fetched bytes.
+fn fill_media(msg: &Element, url: &str) {
+    if let Ok(Some(img)) = msg.query_selector("img.preview") {
+        attrs(&img, &[("src", url)]);
+    }
+    if let Ok(Some(a)) = msg.query_selector("a.file") {
+        let name = a.text_content().unwrap_or_default();
+        attrs(&a, &[("href", url), ("download", &name)]);
+    }
+}
+
+impl Drop for Ui {
     fn drop(&mut self) {
+        for (_, url) in self.blobs.take() {
+            let _ = Url::revoke_object_url(&url);
+        }
         self.host.remove();
     }
 }

@@ -1,6 +1,7 @@
-//! JSON in and out, behind one door. In the browser the engine's own `JSON.parse`/`JSON.stringify`
-//! do the text work and serde-wasm-bindgen maps values, so the shipped wasm carries no JSON parser
-//! (serde_json alone was a third of it). Natively, under `cargo test`, serde_json does the same job.
+//! JSON in and out, behind one door. In the browser the engine's own `JSON.parse` reads the text and
+//! a small deserializer over its values maps them (`de`), and a small serializer writes text (`ser`),
+//! so the shipped wasm carries no JSON parser and no float formatting (serde_json was a third of
+//! it, serde-wasm-bindgen a seventh). Natively, under `cargo test`, serde_json does the same job.
 
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 
@@ -29,10 +30,22 @@ pub fn to_string<T: Serialize>(value: &T) -> Option<String> {
     backend::to_string(value)
 }
 
+/// A JS value (for a DOM event's `detail`) by way of JSON text, so the wasm needs no second
+/// serializer; `None` where `to_string` fails.
+#[cfg(target_arch = "wasm32")]
+pub fn to_js<T: Serialize>(value: &T) -> Option<wasm_bindgen::JsValue> {
+    js_sys::JSON::parse(&to_string(value)?).ok()
+}
+
 /// A JSON string literal, escaped by hand: it is on every send and needs no serializer.
 pub fn string(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(s.len() + 2);
+    escape_into(&mut out, s);
+    out
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in s.chars() {
         match c {
@@ -53,34 +66,50 @@ pub fn string(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
+
+#[cfg(target_arch = "wasm32")]
+mod de;
+#[cfg(target_arch = "wasm32")]
+mod ser;
 
 #[cfg(target_arch = "wasm32")]
 mod backend {
     use super::*;
+    use core::fmt;
     use js_sys::JSON;
+    use serde::de::{Error, Visitor};
     use wasm_bindgen::JsValue;
 
     pub type Value = JsValue;
 
+    /// Asks for the value itself: `de::De` parks it for `Keep` instead of mapping it.
     pub fn keep<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        serde_wasm_bindgen::preserve::deserialize(d)
+        struct Keep;
+        impl<'de> Visitor<'de> for Keep {
+            type Value = JsValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E: Error>(self) -> Result<JsValue, E> {
+                de::take_parked().ok_or_else(|| E::custom("Raw needs json::from_str"))
+            }
+        }
+        d.deserialize_newtype_struct(de::RAW, Keep)
     }
 
     pub fn decode<T: DeserializeOwned>(v: &Value) -> Option<T> {
-        serde_wasm_bindgen::from_value(v.clone()).ok()
+        T::deserialize(de::De(v.clone())).ok()
     }
 
     pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
-        decode(&JSON::parse(text).ok()?)
+        T::deserialize(de::De(JSON::parse(text).ok()?)).ok()
     }
 
     pub fn to_string<T: Serialize>(value: &T) -> Option<String> {
-        let v = value
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .ok()?;
-        JSON::stringify(&v).ok()?.as_string()
+        let mut out = ser::Ser(String::new());
+        value.serialize(&mut out).ok()?;
+        Some(out.0)
     }
 }
 

@@ -1,0 +1,80 @@
+//! Telling the operator about a new client message when they are not looking: a short generated
+//! chime (Web Audio, no sound file to download) and opt-in desktop notifications.
+
+use wasm_bindgen::prelude::*;
+use web_sys::{
+    AudioContext, Notification, NotificationOptions, NotificationPermission, OscillatorType,
+};
+
+/// The panel's audio context, made on the first chime and closed on drop.
+#[derive(Default)]
+pub struct Chime {
+    ctx: Option<AudioContext>,
+}
+
+impl Chime {
+    /// Two short sine notes. A browser that blocks audio before a user gesture stays silent.
+    pub fn play(&mut self) {
+        if self.ctx.is_none() {
+            self.ctx = AudioContext::new().ok();
+        }
+        let Some(ctx) = &self.ctx else { return };
+        let _ = ctx.resume();
+        let t = ctx.current_time();
+        for (i, freq) in [880.0f32, 1320.0].into_iter().enumerate() {
+            let start = t + 0.12 * i as f64;
+            let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
+                return;
+            };
+            osc.set_type(OscillatorType::Sine);
+            osc.frequency().set_value(freq);
+            let g = gain.gain();
+            let _ = g.set_value_at_time(0.0001, start);
+            let _ = g.exponential_ramp_to_value_at_time(0.2, start + 0.01);
+            let _ = g.exponential_ramp_to_value_at_time(0.0001, start + 0.18);
+            let _ = osc
+                .connect_with_audio_node(&gain)
+                .and_then(|_| gain.connect_with_audio_node(&ctx.destination()));
+            let _ = osc.start_with_when(start);
+            let _ = osc.stop_with_when(start + 0.2);
+        }
+    }
+}
+
+impl Drop for Chime {
+    fn drop(&mut self) {
+        if let Some(ctx) = self.ctx.take() {
+            let _ = ctx.close();
+        }
+    }
+}
+
+/// Whether this browser has desktop notifications at all.
+pub fn notifications_supported() -> bool {
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false)
+    })
+}
+
+/// The string key describing the notification permission, for the header's opt-in control.
+pub fn notify_key() -> Option<&'static str> {
+    if !notifications_supported() {
+        return None;
+    }
+    Some(match Notification::permission() {
+        NotificationPermission::Granted => "notify.on",
+        NotificationPermission::Denied => "notify.blocked",
+        _ => "notify.enable",
+    })
+}
+
+/// Shows a notification if the operator allowed them; the panel keeps it to close it on unmount.
+pub fn notify(title: &str, body: &str, tag: &str) -> Option<Notification> {
+    if notify_key() != Some("notify.on") {
+        return None;
+    }
+    let options = NotificationOptions::new();
+    options.set_body(body);
+    options.set_tag(tag);
+    Notification::new_with_options(title, &options).ok()
+}
