@@ -3,7 +3,7 @@
 //! (`Unexpected::Float`) and most of `core::fmt` for nothing.
 
 use core::fmt;
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use js_sys::{Array, Object, Reflect};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -38,12 +38,12 @@ impl serde::ser::Error for Error {
 pub const RAW: &str = "__chathub_raw";
 
 thread_local! {
-    static PARKED: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    static PARKED: Cell<Option<JsValue>> = const { Cell::new(None) };
 }
 
 /// The value parked for `RAW`; `None` if another deserializer was asked.
 pub fn take_parked() -> Option<JsValue> {
-    PARKED.with(|p| p.borrow_mut().take())
+    PARKED.with(Cell::take)
 }
 
 /// `Number.MAX_SAFE_INTEGER`: above it a JS number no longer holds every integer exactly.
@@ -184,7 +184,7 @@ impl<'de> de::Deserializer<'de> for De {
         if name != RAW {
             return v.visit_newtype_struct(self);
         }
-        PARKED.with(|p| *p.borrow_mut() = Some(self.0));
+        PARKED.with(|p| p.set(Some(self.0)));
         let out = v.visit_unit();
         // A visitor that did not take it must not keep it alive.
         drop(take_parked());
@@ -279,6 +279,16 @@ struct Map {
     i: u32,
 }
 
+impl Map {
+    /// Kept out of line: inlined, it was repeated in every struct's visitor.
+    #[inline(never)]
+    fn value(&mut self) -> Result<JsValue, Error> {
+        let key = self.keys.get(self.i);
+        self.i += 1;
+        Reflect::get(&self.obj, &key).map_err(|_| Error)
+    }
+}
+
 impl<'de> MapAccess<'de> for Map {
     type Error = Error;
 
@@ -293,9 +303,7 @@ impl<'de> MapAccess<'de> for Map {
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
-        let key = self.keys.get(self.i);
-        self.i += 1;
-        seed.deserialize(De(Reflect::get(&self.obj, &key).map_err(|_| Error)?))
+        seed.deserialize(De(self.value()?))
     }
 
     fn size_hint(&self) -> Option<usize> {

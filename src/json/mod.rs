@@ -1,7 +1,7 @@
-//! JSON in and out, behind one door. In the browser the engine's own `JSON.parse` reads the text and
-//! a small deserializer over its values maps them (`de`), and a small serializer writes text (`ser`),
-//! so the shipped wasm carries no JSON parser and no float formatting (serde_json was a third of
-//! it, serde-wasm-bindgen a seventh). Natively, under `cargo test`, serde_json does the same job.
+//! JSON in and out, behind one door. In the browser the engine's own `JSON.parse` reads the text, a
+//! small deserializer maps its values (`de`) and a small serializer writes text (`ser`), so the
+//! shipped wasm carries no JSON parser (serde_json was a third of it), no value mapper
+//! (serde-wasm-bindgen, a seventh) and no float formatting. Natively serde_json does the job.
 
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 
@@ -28,13 +28,6 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
 
 pub fn to_string<T: Serialize>(value: &T) -> Option<String> {
     backend::to_string(value)
-}
-
-/// A JS value (for a DOM event's `detail`) by way of JSON text, so the wasm needs no second
-/// serializer; `None` where `to_string` fails.
-#[cfg(target_arch = "wasm32")]
-pub fn to_js<T: Serialize>(value: &T) -> Option<wasm_bindgen::JsValue> {
-    js_sys::JSON::parse(&to_string(value)?).ok()
 }
 
 /// A JSON string literal, escaped by hand: it is on every send and needs no serializer.
