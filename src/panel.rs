@@ -664,6 +664,8 @@ impl Inner {
                 let strings = Strings::from_json(&lang, &text);
                 self.view.set_strings(strings.clone());
                 *self.strings.borrow_mut() = strings;
+                // Redraw dates and labels in the new language now, not on the next change.
+                self.view.render(&self.state.borrow(), Dirty::default());
                 return;
             }
             Job::File(file) => {

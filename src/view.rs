@@ -2,9 +2,11 @@
 //! Text from the network or the operator only ever becomes text nodes or attribute values, and only
 //! `blob:` URLs this view made (or checked http(s) links) go into `href`/`src`.
 //!
-//! Five delegated listeners on the shadow root's top element (click, keydown, input, change) and the two
-//! scrollers handle everything; each calls one `fn(&Ui, &Event)` through a weak reference, so the
-//! listeners never keep the view alive and dropping the [`View`] removes them all.
+//! Four listeners delegated from the shadow root's top element (click, keydown, input, change) and one
+//! on each scroller handle everything; each calls a `fn(&Ui, &Event)` through a weak reference, so the
+//! listeners never keep the view alive and dropping the [`View`] removes them all. Events found while
+//! drawing (media to fetch, an edge already in view) are sent after `render` returns, never inside the
+//! caller's borrow of the state.
 
 use crate::dom::{attrs, child, clear, flag, num, text, Listener};
 use crate::i18n::Strings;
@@ -28,6 +30,16 @@ const LIMIT: usize = 4096;
 const NEAR: usize = 200;
 const DIGITS: [&str; 5] = ["0", "1", "2", "3", "4"];
 const STATUS: [&str; 5] = ["status.0", "status.1", "status.2", "status.3", "status.4"];
+
+// Material icons (24×24 paths), drawn as SVG so no emoji font is needed.
+const CHAT: &str = "M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2z";
+const BELL: &str = "M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6v-5c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1l-2-2z";
+const BELL_OFF: &str = "M20 18.7 5.3 3.5 4 4.8l2.8 2.8C6.3 8.6 6 9.7 6 11v5l-2 2v1h13.7l2 2 1.3-1.3-1-1zM12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-7.3V11c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7c-.7.2-1.2.4-1.7.7L18 14.7z";
+const CLOSE: &str =
+    "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6z";
+const BACK: &str = "M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z";
+const CLIP: &str = "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z";
+const SVG: &str = "http://www.w3.org/2000/svg";
 
 /// What the operator did, for the panel to turn into state messages.
 pub enum UiEvent {
@@ -137,9 +149,24 @@ fn shadow(host: &Element) -> ShadowRoot {
     root
 }
 
-fn button(doc: &Document, parent: &Element, class: &str, glyph: &str) -> Element {
-    let b = text(doc, parent, "button", class, glyph);
+/// A 24×24 SVG icon in `parent`; returns its path, whose `d` can change.
+fn icon(doc: &Document, parent: &Element, d: &str) -> Element {
+    let make = |tag| doc.create_element_ns(Some(SVG), tag).expect_throw("svg");
+    let (svg, path) = (make("svg"), make("path"));
+    attrs(&svg, &[("viewBox", "0 0 24 24"), ("aria-hidden", "true")]);
+    attrs(&path, &[("d", d)]);
+    svg.append_child(&path).expect_throw("append_child");
+    parent.append_child(&svg).expect_throw("append_child");
+    path
+}
+
+/// A `<button type=button>`, with an icon when `d` is not empty.
+fn button(doc: &Document, parent: &Element, class: &str, d: &str) -> Element {
+    let b = child(doc, parent, "button", class);
     attrs(&b, &[("type", "button")]);
+    if !d.is_empty() {
+        icon(doc, &b, d);
+    }
     b
 }
 
@@ -220,6 +247,8 @@ pub struct Ui {
     badge: Element,
     conn: Element,
     notify: Element,
+    /// The notify button's icon path.
+    bell: Element,
     notice: Element,
     notice_text: Element,
     body: Element,
@@ -307,20 +336,12 @@ impl Ui {
         root.append_child(&top).expect_throw("append");
         let mut b: Vec<Binding> = Vec::new();
 
-        let launcher = child(doc, &top, "button", "launcher");
+        let launcher = button(doc, &top, "launcher", CHAT);
         attrs(
             &launcher,
-            &[
-                ("type", "button"),
-                ("part", "launcher"),
-                ("aria-expanded", "false"),
-            ],
+            &[("part", "launcher"), ("aria-expanded", "false")],
         );
         b.push((launcher.clone(), "aria-label", "open"));
-        attrs(
-            &text(doc, &launcher, "span", "icon", "💬"),
-            &[("aria-hidden", "true")],
-        );
         let badge = child(doc, &launcher, "span", "badge");
         attrs(&badge, &[("part", "badge"), ("hidden", "")]);
 
@@ -332,9 +353,10 @@ impl Ui {
         b.push((child(doc, &header, "h2", ""), "", "title"));
         let conn = child(doc, &header, "span", "conn");
         attrs(&conn, &[("role", "status")]);
-        let notify = button(doc, &header, "notify", "🔔");
+        let notify = button(doc, &header, "notify", "");
         attrs(&notify, &[("hidden", "")]);
-        let close = button(doc, &header, "close", "✕");
+        let bell = icon(doc, &notify, BELL);
+        let close = button(doc, &header, "close", CLOSE);
         b.push((close, "aria-label", "close"));
 
         let notice = child(doc, &panel, "div", "notice");
@@ -374,7 +396,7 @@ impl Ui {
         attrs(&thread, &[("part", "thread")]);
         let head = child(doc, &thread, "div", "thread-head");
         attrs(&head, &[("hidden", "")]);
-        let back = button(doc, &head, "back", "←");
+        let back = button(doc, &head, "back", BACK);
         b.push((back, "aria-label", "back"));
         let title = child(doc, &head, "span", "thread-title");
         let status = statuses(doc, &head, "status", false, &mut b);
@@ -391,7 +413,7 @@ impl Ui {
         attrs(&form, &[("part", "composer"), ("hidden", "")]);
         let counter = child(doc, &form, "span", "counter");
         attrs(&counter, &[("id", "left"), ("hidden", "")]);
-        let attach = button(doc, &form, "attach", "📎");
+        let attach = button(doc, &form, "attach", CLIP);
         b.push((attach, "aria-label", "attach"));
         let file = child(doc, &form, "input", "upload");
         attrs(
@@ -411,7 +433,8 @@ impl Ui {
         b.push((composer.clone(), "aria-label", "composer.label"));
         b.push((composer.clone(), "placeholder", "composer.placeholder"));
         let send = button(doc, &form, "send", "");
-        b.push((send, "", "send"));
+        b.push((send.clone(), "", "send"));
+        b.push((send, "aria-label", "send"));
 
         let ui = Rc::new_cyclic(|me: &Weak<Ui>| Ui {
             _listeners: vec![
@@ -432,6 +455,7 @@ impl Ui {
             badge,
             conn,
             notify,
+            bell,
             notice,
             notice_text,
             body,
@@ -549,11 +573,12 @@ impl Ui {
             let label = s.get(key);
             attrs(n, &[("aria-label", label), ("title", label)]);
             flag(n, "aria-disabled", key != "notify.enable");
-            n.set_text_content(Some(if key == "notify.blocked" {
-                "🔕"
+            let d = if key == "notify.blocked" {
+                BELL_OFF
             } else {
-                "🔔"
-            }));
+                BELL
+            };
+            attrs(&self.bell, &[("d", d)]);
         }
     }
 
@@ -664,7 +689,7 @@ impl Ui {
                 attrs(&b, &[("aria-current", "true")]);
             }
             text(doc, &b, "span", "name", chat.title());
-            if let Some(n) = chat.source {
+            if let Some(n) = chat.source.filter(|n| *n <= 7) {
                 text(doc, &b, "span", "source", s.get(&key("source.", n)));
             }
             let iso = chat.activity();
@@ -992,8 +1017,9 @@ impl Ui {
         }
     }
 
-    /// Arms nothing, only asks: the list near its end wants more chats, the thread near its top
-    /// older messages, near its bottom newer ones (when the window is not at the newest).
+    /// Queues what the reader's position asks for: more chats near the list's end, older messages
+    /// near the thread's top, newer ones near its bottom (when the window is short of the newest).
+    /// Each edge asks once, until the next draw arms it again.
     fn edges(&self) {
         let (l, m) = (&self.list, &self.messages);
         let mut later = self.later.borrow_mut();
@@ -1084,11 +1110,9 @@ impl Ui {
         let key = k.key();
         match key.as_str() {
             "Escape" => (self.on)(UiEvent::Close),
-            "Enter" if t.tag_name() == "TEXTAREA" => {
-                if !k.shift_key() && !k.is_composing() {
-                    e.prevent_default();
-                    self.submit();
-                }
+            "Enter" if t.tag_name() == "TEXTAREA" && !k.shift_key() && !k.is_composing() => {
+                e.prevent_default();
+                self.submit();
             }
             _ if t.class_name() != "chat" => {}
             "Enter" | " " => {

@@ -138,3 +138,632 @@ fn an_unavailable_chat_shows_the_state_and_the_fallback_contact_but_no_script_ur
     unmount(s.clone());
     s.remove();
 }
+
+// ---- The view's DOM pieces, driven by a State built with `update` ----
+
+mod view {
+    use super::doc;
+    use operator_chat_panel::i18n::Strings;
+    use operator_chat_panel::model::{Media, Message};
+    use operator_chat_panel::state::{
+        update, ChatQuery, Dirty, History, Msg, OutMedia, Outgoing, State,
+    };
+    use operator_chat_panel::view::{Placement, UiEvent, View};
+    use operator_chat_panel::window::Window;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_test::*;
+    use web_sys::{Element, HtmlElement, HtmlSelectElement, ShadowRoot};
+
+    #[wasm_bindgen(inline_js = "
+        export function key(el, key) {
+            el.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true, composed: true, cancelable: true}));
+        }
+        export function input(el, value) {
+            el.value = value;
+            el.dispatchEvent(new Event('input', {bubbles: true}));
+        }
+        export function change(el, value) {
+            el.value = value;
+            el.dispatchEvent(new Event('change', {bubbles: true}));
+        }
+    ")]
+    extern "C" {
+        fn key(el: &Element, key: &str);
+        fn change(el: &Element, value: &str);
+        fn input(el: &Element, value: &str);
+    }
+
+    const ALL: Dirty = Dirty {
+        conn: true,
+        chats: true,
+        thread: true,
+        saved: false,
+        typing: true,
+    };
+
+    type Seen = Rc<RefCell<Vec<String>>>;
+
+    fn describe(e: UiEvent) -> String {
+        match e {
+            UiEvent::Open(id) => format!("open {id}"),
+            UiEvent::SetStatus(n) => format!("status {n}"),
+            UiEvent::Filter(f) => format!("filter {f:?}"),
+            UiEvent::Search(t) => format!("search {t}"),
+            UiEvent::Send(t) => format!("send {t}"),
+            UiEvent::Media {
+                chat_id,
+                message_id,
+                url,
+            } => format!("media {chat_id} {message_id} {url}"),
+            UiEvent::Close => "close".into(),
+            UiEvent::Older => "older".into(),
+            UiEvent::Newer => "newer".into(),
+            UiEvent::MoreChats => "more".into(),
+            _ => "other".into(),
+        }
+    }
+
+    fn build(id: &str, theme: Option<&str>) -> (View, ShadowRoot, Seen) {
+        let seen: Seen = Rc::default();
+        let log = seen.clone();
+        let host_id = format!("{id}-host");
+        let view = View::build(
+            &doc(),
+            Placement {
+                host_id: &host_id,
+                container: None,
+                left: false,
+                theme: theme.map(Into::into),
+                fallback_email: None,
+                fallback_url: None,
+            },
+            Strings::default(),
+            move |e| log.borrow_mut().push(describe(e)),
+        );
+        let root = doc()
+            .get_element_by_id(&host_id)
+            .unwrap()
+            .shadow_root()
+            .unwrap();
+        (view, root, seen)
+    }
+
+    fn q(root: &ShadowRoot, css: &str) -> Element {
+        root.query_selector(css)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {css}"))
+    }
+
+    fn texts(root: &ShadowRoot, css: &str) -> Vec<String> {
+        let all = root.query_selector_all(css).unwrap();
+        (0..all.length())
+            .map(|i| all.item(i).unwrap().text_content().unwrap_or_default())
+            .collect()
+    }
+
+    fn chat_json(id: u64, status: u8, name: &str) -> String {
+        format!(
+            r#"{{"id":{id},"chatStatus":{status},"source":2,"client":{{"name":{}}},"updatedAt":"2026-01-0{id}T10:00:00.000Z"}}"#,
+            operator_chat_panel::json::string(name)
+        )
+    }
+
+    fn state(chats: &[String]) -> State {
+        let mut s = State::default();
+        let page = format!(
+            r#"{{"total":{},"items":[{}]}}"#,
+            chats.len(),
+            chats.join(",")
+        );
+        update(
+            &mut s,
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                operator_chat_panel::json::from_str(&page).unwrap(),
+            ),
+        );
+        s
+    }
+
+    fn message(id: u64, chat_id: u64, author: u8, text: &str, at: &str) -> Message {
+        Message {
+            id,
+            chat_id,
+            message: Some(text.into()),
+            author,
+            status: 1,
+            created_at: at.into(),
+            ..Message::default()
+        }
+    }
+
+    /// Opens `chat` with `thread` as its whole history.
+    fn open(s: &mut State, chat: u64, thread: Vec<Message>, history: History) {
+        update(s, Msg::Open(chat));
+        s.window = Window {
+            start: 0,
+            end: thread.len(),
+        };
+        s.thread = thread;
+        s.history = history;
+    }
+
+    /// Local noon `days` days ago, as ISO-8601.
+    fn noon(days: u32) -> String {
+        let d = js_sys::Date::new_0();
+        d.set_hours(12);
+        d.set_date(d.get_date() - days);
+        d.to_iso_string().into()
+    }
+
+    async fn tick() {
+        gloo_timers::future::TimeoutFuture::new(5).await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn hostile_names_messages_and_file_names_are_literal_text() {
+        let (view, root, seen) = build("hostile", None);
+        let img = "<img src=x onerror=alert(1)>";
+        let style = "</style><b>bold</b><style>";
+        let rlo = "\u{202e}gpj.exe";
+        let long = "W".repeat(5000);
+        let mut s = state(&[chat_json(1, 1, img), chat_json(2, 0, style)]);
+        let mut media = message(7, 1, 1, "", &noon(0));
+        media.message = None;
+        media.media = Some(Media {
+            name: Some("<script>alert(1)</script>.png".into()),
+            format: Some("image/png".into()),
+            url: Some("/api/chat/media/7".into()),
+            kind: 1,
+        });
+        let thread = vec![
+            message(5, 1, 1, img, &noon(0)),
+            message(6, 1, 0, &format!("{rlo} {long} {style}"), &noon(0)),
+            media,
+        ];
+        open(&mut s, 1, thread, History::Start);
+        view.set_open(true);
+        view.render(&s, ALL);
+
+        assert_eq!(
+            texts(&root, ".chat .name"),
+            vec![style.to_string(), img.to_string()]
+        );
+        assert_eq!(q(&root, ".thread-title").text_content().unwrap(), img);
+        let bubbles = texts(&root, ".msg .text");
+        assert_eq!(bubbles[0], img);
+        assert_eq!(bubbles[1], format!("{rlo} {long} {style}"));
+        assert_eq!(
+            q(&root, "a.file").text_content().unwrap(),
+            "<script>alert(1)</script>.png"
+        );
+        assert_eq!(
+            q(&root, "img.preview").get_attribute("alt").unwrap(),
+            "<script>alert(1)</script>.png"
+        );
+        assert!(
+            q(&root, "img.preview").get_attribute("src").is_none(),
+            "no src before the bytes"
+        );
+        let made = root
+            .query_selector_all("img:not(.preview), script, b, style")
+            .unwrap()
+            .length();
+        assert_eq!(made, 0, "no element was made from text");
+        let messages = q(&root, ".messages");
+        assert!(
+            messages.scroll_width() <= messages.client_width(),
+            "a 5000-character word wraps inside the thread"
+        );
+        let list = q(&root, ".chats");
+        assert!(list.scroll_width() <= list.client_width());
+
+        // The media bytes are asked for once, after the draw.
+        assert!(seen.borrow().is_empty(), "nothing is emitted during render");
+        tick().await;
+        view.render(&s, ALL);
+        tick().await;
+        assert_eq!(
+            *seen.borrow(),
+            vec!["media 1 7 /api/chat/media/7".to_string()]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn media_ready_links_a_blob_url_and_drop_revokes_it() {
+        let (view, root, _) = build("media", None);
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        let mut photo = message(7, 1, 1, "look", &noon(0));
+        photo.media = Some(Media {
+            name: Some("cat.png".into()),
+            format: Some("image/png".into()),
+            url: Some("/m/7".into()),
+            kind: 1,
+        });
+        let mut doc_file = message(8, 1, 1, "", &noon(0));
+        doc_file.media = Some(Media {
+            name: Some("report.pdf".into()),
+            format: Some("application/pdf".into()),
+            url: Some("/m/8".into()),
+            kind: 0,
+        });
+        open(&mut s, 1, vec![photo, doc_file], History::Start);
+        view.render(&s, ALL);
+        assert_eq!(root.query_selector_all("img.preview").unwrap().length(), 1);
+
+        let blob = web_sys::Blob::new().unwrap();
+        view.media_ready(7, &blob);
+        let src = q(&root, "[data-id='7'] img.preview")
+            .get_attribute("src")
+            .unwrap();
+        assert!(src.starts_with("blob:"), "{src}");
+        let a = q(&root, "[data-id='7'] a.file");
+        assert_eq!(a.get_attribute("href").unwrap(), src);
+        assert_eq!(a.get_attribute("download").unwrap(), "cat.png");
+        // A redraw keeps the link.
+        view.render(&s, ALL);
+        assert_eq!(
+            q(&root, "[data-id='7'] img.preview")
+                .get_attribute("src")
+                .unwrap(),
+            src
+        );
+        assert!(!q(&root, "[data-id='8'] a.file").has_attribute("href"));
+
+        let fetch = |url: &str| {
+            wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str(url))
+        };
+        assert!(
+            fetch(&src).await.is_ok(),
+            "the blob URL works while the view lives"
+        );
+        drop(view);
+        assert!(
+            doc().get_element_by_id("media-host").is_none(),
+            "the host is gone"
+        );
+        assert!(fetch(&src).await.is_err(), "the blob URL was revoked");
+    }
+
+    #[wasm_bindgen_test]
+    fn day_separators_between_days() {
+        let (view, root, _) = build("days", None);
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        let thread = vec![
+            message(1, 1, 1, "a", &noon(3)),
+            message(2, 1, 1, "b", &noon(3)),
+            message(3, 1, 0, "c", &noon(1)),
+            message(4, 1, 1, "d", &noon(0)),
+        ];
+        open(&mut s, 1, thread, History::Start);
+        view.render(&s, ALL);
+        let days = texts(&root, ".messages .day[role=separator]");
+        assert_eq!(days.len(), 3, "{days:?}");
+        assert!(!days[0].is_empty() && days[0] != "Yesterday");
+        assert_eq!(&days[1..], ["Yesterday", "Today"]);
+        // In order: history start, day, two messages, day, message, day, message.
+        let order: Vec<String> = {
+            let all = root.query_selector_all(".messages > *").unwrap();
+            (0..all.length())
+                .map(|i| {
+                    all.item(i)
+                        .unwrap()
+                        .unchecked_into::<Element>()
+                        .class_name()
+                })
+                .collect()
+        };
+        assert_eq!(
+            order,
+            ["history", "day", "msg in", "msg in", "day", "msg out", "day", "msg in"]
+        );
+        assert_eq!(
+            q(&root, ".history").text_content().unwrap(),
+            "Beginning of the conversation"
+        );
+        let meta = q(&root, ".msg.out .meta").text_content().unwrap();
+        assert!(meta.ends_with(" · delivered"), "{meta}");
+        assert_eq!(texts(&root, ".msg .author")[2], "You");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_counter_appears_near_the_limit() {
+        let (view, root, _) = build("counter", None);
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        open(&mut s, 1, vec![], History::Start);
+        view.render(&s, ALL);
+        let counter = q(&root, ".composer .counter");
+        view.set_draft(&"a".repeat(3800));
+        assert!(counter.has_attribute("hidden"));
+        // Characters, not bytes: 3900 two-byte letters leave 196.
+        view.set_draft(&"é".repeat(3900));
+        assert!(!counter.has_attribute("hidden"));
+        assert_eq!(counter.text_content().unwrap(), "196 characters left");
+        assert_eq!(
+            q(&root, "textarea").get_attribute("maxlength").as_deref(),
+            Some("4096")
+        );
+        view.set_draft("");
+        assert!(counter.has_attribute("hidden"));
+    }
+
+    #[wasm_bindgen_test]
+    fn arrow_keys_move_focus_among_chats_and_enter_opens_into_the_composer() {
+        let (view, root, seen) = build("keys", None);
+        let mut s = state(&[
+            chat_json(1, 1, "A"),
+            chat_json(2, 1, "B"),
+            chat_json(3, 1, "C"),
+        ]);
+        open(&mut s, 3, vec![], History::Start);
+        view.set_open(true);
+        view.render(&s, ALL);
+        let focused = || {
+            root.active_element()
+                .and_then(|e| e.get_attribute("data-chat"))
+                .unwrap_or_default()
+        };
+        // One tab stop in the list: the open chat.
+        let stops = root.query_selector_all(".chat[tabindex='0']").unwrap();
+        assert_eq!(stops.length(), 1);
+        let first = q(&root, ".chat[tabindex='0']");
+        assert_eq!(first.get_attribute("data-chat").unwrap(), "3");
+        first.unchecked_ref::<HtmlElement>().focus().unwrap();
+        key(&first, "ArrowDown");
+        assert_eq!(focused(), "2");
+        key(&root.active_element().unwrap(), "ArrowDown");
+        assert_eq!(focused(), "1");
+        key(&root.active_element().unwrap(), "ArrowDown");
+        assert_eq!(focused(), "1", "stays on the last");
+        key(&root.active_element().unwrap(), "Home");
+        assert_eq!(focused(), "3");
+        key(&root.active_element().unwrap(), "End");
+        assert_eq!(focused(), "1");
+        key(&root.active_element().unwrap(), "ArrowUp");
+        assert_eq!(focused(), "2");
+        // A redraw keeps focus on the same chat.
+        view.render(&s, ALL);
+        assert_eq!(focused(), "2");
+        key(&root.active_element().unwrap(), "Enter");
+        assert_eq!(seen.borrow().last().unwrap(), "open 2");
+        assert_eq!(root.active_element().unwrap().tag_name(), "TEXTAREA");
+        key(&root.active_element().unwrap(), "Escape");
+        assert_eq!(seen.borrow().last().unwrap(), "close");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_status_select_reflects_the_open_chat() {
+        let (view, root, seen) = build("status", None);
+        let mut s = state(&[chat_json(1, 3, "Ann"), chat_json(2, 0, "Bob")]);
+        view.render(&s, ALL);
+        assert!(
+            q(&root, ".thread-head").has_attribute("hidden"),
+            "no chat open"
+        );
+        assert!(!q(&root, ".body").has_attribute("data-open"));
+        open(&mut s, 1, vec![], History::Start);
+        view.render(&s, ALL);
+        assert!(!q(&root, ".thread-head").has_attribute("hidden"));
+        assert!(q(&root, ".body").has_attribute("data-open"));
+        let status = q(&root, "select.status");
+        assert_eq!(status.unchecked_ref::<HtmlSelectElement>().value(), "3");
+        assert_eq!(texts(&root, "select.status option")[3], "On pause");
+        assert_eq!(q(&root, ".thread-title").text_content().unwrap(), "Ann");
+        change(&status, "1");
+        assert_eq!(seen.borrow().last().unwrap(), "status 1");
+        change(&q(&root, "select.filter"), "4");
+        assert_eq!(seen.borrow().last().unwrap(), "filter Some(4)");
+        change(&q(&root, "select.filter"), "");
+        assert_eq!(seen.borrow().last().unwrap(), "filter None");
+        // The list item shows its source and is marked current.
+        assert_eq!(
+            q(&root, ".chat[aria-current=true] .source")
+                .text_content()
+                .unwrap(),
+            "Telegram"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn arabic_is_right_to_left_and_relabels_everything() {
+        let (view, root, _) = build("arabic", Some("dark"));
+        let host = doc().get_element_by_id("arabic-host").unwrap();
+        assert_eq!(host.get_attribute("data-theme").as_deref(), Some("dark"));
+        assert_eq!(host.get_attribute("lang").as_deref(), Some("en"));
+        assert!(!host.has_attribute("dir"));
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        open(
+            &mut s,
+            1,
+            vec![message(1, 1, 1, "مرحبا", &noon(0))],
+            History::Start,
+        );
+        view.render(&s, ALL);
+        assert_eq!(q(&root, ".day").text_content().unwrap(), "Today");
+
+        let ar = Strings::from_json("ar", include_str!("../locales/ar.json"));
+        let (send, placeholder, today) = (
+            ar.get("send").to_owned(),
+            ar.get("search.placeholder").to_owned(),
+            ar.get("day.today").to_owned(),
+        );
+        view.set_strings(ar);
+        view.render(&s, Dirty::default());
+        assert_eq!(host.get_attribute("dir").as_deref(), Some("rtl"));
+        assert_eq!(host.get_attribute("lang").as_deref(), Some("ar"));
+        assert_eq!(q(&root, "button.send").text_content().unwrap(), send);
+        assert_eq!(
+            q(&root, "input.search")
+                .get_attribute("placeholder")
+                .unwrap(),
+            placeholder
+        );
+        assert_eq!(
+            q(&root, ".day").text_content().unwrap(),
+            today,
+            "redrawn in Arabic"
+        );
+
+        view.set_strings(Strings::default());
+        assert!(!host.has_attribute("dir"));
+        assert_eq!(q(&root, "button.send").text_content().unwrap(), "Send");
+    }
+
+    #[wasm_bindgen_test]
+    fn pending_and_failed_sends_show_their_state_and_file_name() {
+        let (view, root, _) = build("pending", None);
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        open(
+            &mut s,
+            1,
+            vec![message(1, 1, 1, "hi", &noon(0))],
+            History::Start,
+        );
+        let out = |cmid: &str, failed: bool, media: Option<OutMedia>| Outgoing {
+            chat_id: 1,
+            text: if media.is_some() {
+                String::new()
+            } else {
+                "answer".into()
+            },
+            client_message_id: cmid.into(),
+            failed,
+            invocation: None,
+            media,
+        };
+        s.outbox = vec![
+            out("c-1", true, None),
+            out(
+                "c-2",
+                false,
+                Some(OutMedia {
+                    name: "<b>plan</b>.pdf".into(),
+                    format: "application/pdf".into(),
+                    data_base64: String::new(),
+                    kind: 0,
+                }),
+            ),
+        ];
+        view.render(&s, ALL);
+        let failed = q(&root, ".msg.out.failed[data-client-id='c-1']");
+        assert_eq!(
+            failed
+                .query_selector("button.retry")
+                .unwrap()
+                .unwrap()
+                .get_attribute("data-retry")
+                .as_deref(),
+            Some("c-1")
+        );
+        let pending = q(&root, ".msg.out.pending[data-client-id='c-2']");
+        assert_eq!(
+            pending
+                .query_selector(".file")
+                .unwrap()
+                .unwrap()
+                .text_content()
+                .unwrap(),
+            "<b>plan</b>.pdf"
+        );
+        assert!(root.query_selector("b").unwrap().is_none());
+    }
+
+    /// Prepending older messages keeps the first visible message where it was.
+    #[wasm_bindgen_test]
+    fn older_pages_and_window_shifts_do_not_jump() {
+        let (view, root, _) = build("anchor", None);
+        let all: Vec<Message> = (1..=200)
+            .map(|i| message(i, 1, (i % 2) as u8, "line", &noon(0)))
+            .collect();
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        open(&mut s, 1, all[100..].to_vec(), History::More);
+        view.set_open(true);
+        view.render(&s, ALL);
+        let m = q(&root, ".messages");
+        assert!(m.scroll_top() > 0, "a fresh thread opens at its end");
+        assert!(m.scroll_height() - m.scroll_top() - m.client_height() <= 1);
+        m.set_scroll_top(1500);
+        let top_of = |id: &str| {
+            let el: HtmlElement = q(&root, &format!("[data-id='{id}']")).unchecked_into();
+            el.offset_top() - m.scroll_top()
+        };
+        let before = top_of("150");
+        // 100 older messages arrive: the window grows upwards.
+        s.thread = all.clone();
+        s.window = Window { start: 0, end: 200 };
+        view.render(
+            &s,
+            Dirty {
+                thread: true,
+                ..Dirty::default()
+            },
+        );
+        assert_eq!(top_of("150"), before);
+        // The window drops its oldest 50.
+        s.window = Window {
+            start: 50,
+            end: 200,
+        };
+        view.render(
+            &s,
+            Dirty {
+                thread: true,
+                ..Dirty::default()
+            },
+        );
+        assert_eq!(top_of("150"), before);
+    }
+
+    #[wasm_bindgen_test]
+    async fn search_is_debounced_and_the_list_asks_for_more_near_its_end() {
+        let (view, root, seen) = build("more", None);
+        let names: Vec<String> = (1..=40).map(|i| chat_json(i, 1, "Client")).collect();
+        let mut s = state(&names);
+        s.chats_more = true;
+        view.set_open(true);
+        view.render(&s, ALL);
+        tick().await;
+        assert!(seen.borrow().is_empty(), "{:?}", seen.borrow());
+        let search = q(&root, "input.search");
+        input(&search, "Ol");
+        input(&search, "Ole");
+        tick().await;
+        assert!(seen.borrow().is_empty(), "not before the pause");
+        gloo_timers::future::TimeoutFuture::new(350).await;
+        assert_eq!(*seen.borrow(), ["search Ole"]);
+
+        let list = q(&root, ".chats");
+        assert!(list.scroll_height() > list.client_height() + 200);
+        list.set_scroll_top(list.scroll_height());
+        tick().await;
+        assert_eq!(seen.borrow().last().unwrap(), "more");
+        list.set_scroll_top(0);
+        tick().await;
+        list.set_scroll_top(list.scroll_height());
+        tick().await;
+        let asked = seen.borrow().iter().filter(|e| *e == "more").count();
+        assert_eq!(asked, 1, "once until the next draw");
+        // While the page loads, the list says so at its end.
+        s.chats_loading = true;
+        view.render(&s, ALL);
+        assert_eq!(texts(&root, "li.more"), ["Loading more chats…"]);
+    }
+
+    #[wasm_bindgen_test]
+    fn an_empty_or_unmatched_list_says_so_and_no_chat_hides_the_composer() {
+        let (view, root, _) = build("empty", None);
+        let mut s = State::default();
+        view.render(&s, ALL);
+        assert_eq!(texts(&root, "li.empty"), ["No chats yet"]);
+        assert!(q(&root, ".composer").has_attribute("hidden"));
+        assert_eq!(
+            q(&root, ".messages .empty").text_content().unwrap(),
+            "Select a chat to see its messages"
+        );
+        s.search = "zzz".into();
+        view.render(&s, ALL);
+        assert_eq!(texts(&root, "li.empty"), ["No chats match"]);
+    }
+}
