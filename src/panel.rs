@@ -204,7 +204,7 @@ impl Panel {
             }
         });
         inner.listen();
-        inner.view.set_open(script.has_attribute("open"));
+        inner.view.start_open(script.has_attribute("open"));
         if let Some(saved) = inner.load_saved() {
             inner.view.set_draft(&saved.draft);
             inner.dispatch(Msg::Restore(saved));

@@ -528,7 +528,31 @@ impl Ui {
     }
 
     /// Shows or hides the panel, moving focus with it.
+    /// Shows or hides the panel. Focus follows only a real change, and closing returns it to the
+    /// launcher only from inside the panel, so the page's own focus is never taken.
     pub fn set_open(&self, open: bool) {
+        let (was_open, focus_inside) = (self.is_open(), self.focus_inside());
+        self.show(open);
+        if open && !was_open {
+            self.focus_work();
+        } else if !open && was_open && focus_inside {
+            focus(&self.launcher);
+        }
+    }
+
+    /// The state at mount: no focus moves, the operator has not touched anything yet.
+    pub fn start_open(&self, open: bool) {
+        self.show(open);
+    }
+
+    fn focus_inside(&self) -> bool {
+        self.host
+            .owner_document()
+            .and_then(|d| d.active_element())
+            .is_some_and(|a| a == self.host)
+    }
+
+    fn show(&self, open: bool) {
         let inline = self.host.has_attribute("data-inline");
         flag(&self.panel, "hidden", !open && !inline);
         flag(&self.launcher, "hidden", open || inline);
@@ -540,11 +564,8 @@ impl Ui {
             if self.stuck.get() {
                 self.messages.set_scroll_top(self.messages.scroll_height());
             }
-            self.focus_work();
             self.edges();
             self.flush_later();
-        } else {
-            focus(&self.launcher);
         }
     }
 

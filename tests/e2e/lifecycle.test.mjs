@@ -3,45 +3,11 @@
 // by side, and the documented errors for an expired and a malformed token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, companyToken, inbound } from './lib/server.mjs';
-import { launch, openPage, inPanel } from './lib/browser.mjs';
-
-const SRC = '/operator-chat-panel/widget-script.js';
-const ID = 'operator-chat-panel-script';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs `fn(srv, browser)` with a server and a browser of its own, always closing both. */
-async function withServer(fn) {
-  const srv = await startServer();
-  const browser = await launch();
-  try { await fn(srv, browser); } finally { await browser.close(); await srv.stop(); }
-}
-
-/** Polls `probe` until `ok(value)` or `ms` elapse; returns the last value (the caller asserts on it). */
-async function until(probe, ok, ms = 10000, every = 50) {
-  const end = Date.now() + ms;
-  let v = await probe();
-  while (!ok(v) && Date.now() < end) { await sleep(every); v = await probe(); }
-  return v;
-}
-
-async function devToken(url) {
-  const r = await fetch(`${url}/api/chathub/token`);
-  assert.equal(r.status, 200);
-  return (await r.json()).token;
-}
-
-/** An operator token minted through the company API (the provider's backend flow). */
-async function operatorToken(url, company, id) {
-  const r = await fetch(`${url}/api/operator/get-token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${company}` },
-    body: JSON.stringify({ id, expiresAt: new Date(Date.now() + 3600_000).toISOString() }),
-  });
-  if (!r.ok) throw new Error(`operator get-token ${r.status}: ${await r.text()}`);
-  const t = await r.text();
-  return t.startsWith('"') ? JSON.parse(t) : t;
-}
+import { companyToken, inbound } from './lib/server.mjs';
+import { inPanel } from './lib/browser.mjs';
+import {
+  ID, inject, withServer, until, devToken, operatorToken, blankPage as blankHostPage, connected,
+} from './lib/panel.mjs';
 
 const hubConnections = async (url) => (await (await fetch(`${url}/api/debug/connections`)).json()).hub;
 
@@ -65,33 +31,11 @@ function countSockets() {
   });
 }
 
-/** A blank same-origin host page with counted WebSockets. */
-async function blankPage(browser, srv) {
-  const { page, errors } = await openPage(browser);
-  await page.addInitScript(countSockets);
-  await page.goto(`${srv.url}/blank.html`);
-  return { page, errors };
-}
-
-/** Appends a widget script element; resolves once it is in the document. */
-function inject(page, { id = ID, token, api, parent = 'head', open = true }) {
-  return page.evaluate(({ id, token, api, parent, src, open }) => {
-    const s = document.createElement('script');
-    s.type = 'module';
-    s.id = id;
-    s.src = src;
-    s.setAttribute('token', token);
-    s.setAttribute('api', api);
-    if (open) s.setAttribute('open', '');
-    document[parent].appendChild(s);
-  }, { id, token, api, parent, src: SRC, open });
-}
+/** A blank same-origin host page with counted WebSockets (and `window.__widgetScript`). */
+const blankPage = (browser, srv) => blankHostPage(browser, srv, { initScripts: [countSockets] });
 
 const panelHosts = (page) => page.evaluate(
   () => document.querySelectorAll('[id^="operator-chat-panel-script"][id$="-host"]').length);
-// `attached`, not visible: a panel without the `open` attribute starts collapsed to its launcher.
-const connected = (page, host = `#${ID}-host`) =>
-  inPanel(page, '.conn', host).and(page.locator('[data-state=connected]')).waitFor({ state: 'attached', timeout: 20000 });
 
 test('inject, remove and inject again 200 times: no socket, node, host or server connection left', async () => {
   await withServer(async (srv, browser) => {
@@ -108,7 +52,7 @@ test('inject, remove and inject again 200 times: no socket, node, host or server
       // at different moments of its start-up: at once, or a few milliseconds into negotiate/connect.
       const waitConnected = round % 10 === 9;
       const delay = waitConnected ? 0 : (round % 5) * 4;
-      const r = await page.evaluate(async ({ token, api, src, id, waitConnected, delay, parent }) => {
+      const r = await page.evaluate(async ({ token, api, id, waitConnected, delay, parent }) => {
         const poll = async (pred, ms) => {
           const end = performance.now() + ms;
           while (!pred()) {
@@ -117,12 +61,7 @@ test('inject, remove and inject again 200 times: no socket, node, host or server
           }
           return true;
         };
-        const s = document.createElement('script');
-        s.type = 'module';
-        s.id = id;
-        s.src = src;
-        s.setAttribute('token', token);
-        s.setAttribute('api', api);
+        const s = window.__widgetScript({ id, token, api });
         s.addEventListener('chathub:destroyed', () => { window.__destroyed[0]++; });
         document[parent].appendChild(s);
         const host = () => document.getElementById(`${id}-host`);
@@ -134,7 +73,7 @@ test('inject, remove and inject again 200 times: no socket, node, host or server
         s.remove();
         if (!await poll(() => !host(), 5000)) return 'the panel host stayed after the script was removed';
         return 'ok';
-      }, { token, api: srv.url, src: SRC, id: ID, waitConnected, delay, parent: round % 2 ? 'body' : 'head' });
+      }, { token, api: srv.url, id: ID, waitConnected, delay, parent: round % 2 ? 'body' : 'head' });
       assert.equal(r, 'ok', `round ${round}`);
       if (round === 9) {
         // The page's sockets really go through the counting wrapper (else "none open" would prove nothing).
@@ -171,16 +110,8 @@ test('StrictMode double mount (append, remove, append in one tick) gives exactly
     // already observed (a microtask and a task later) before cleanup and the second mount.
     for (const gap of ['none', 'task']) {
       const { page, errors } = await blankPage(browser, srv);
-      await page.evaluate(async ({ token, api, src, id, gap }) => {
-        const make = () => {
-          const s = document.createElement('script');
-          s.type = 'module';
-          s.id = id;
-          s.src = src;
-          s.setAttribute('token', token);
-          s.setAttribute('api', api);
-          return s;
-        };
+      await page.evaluate(async ({ token, api, id, gap }) => {
+        const make = () => window.__widgetScript({ id, token, api });
         const first = make();
         document.body.appendChild(first);
         if (gap === 'task') {
@@ -190,7 +121,7 @@ test('StrictMode double mount (append, remove, append in one tick) gives exactly
         }
         first.remove();
         document.body.appendChild(make());
-      }, { token, api: srv.url, src: SRC, id: ID, gap });
+      }, { token, api: srv.url, id: ID, gap });
       await connected(page);
       const sockets = await until(() => page.evaluate(() => window.__sockets()), (s) => s.live === 1, 5000);
       assert.equal(sockets.live, 1, `gap ${gap}: one WebSocket open (${JSON.stringify(sockets)})`);
@@ -209,17 +140,9 @@ test('two script elements with the same id give exactly one panel', async () => 
     const { page, errors } = await blankPage(browser, srv);
     const token = await devToken(srv.url);
     // Two at once (a provider's loadWidgetOnce called twice in one tick) ...
-    await page.evaluate(({ token, api, src, id }) => {
-      for (const parent of [document.head, document.body]) {
-        const s = document.createElement('script');
-        s.type = 'module';
-        s.id = id;
-        s.src = src;
-        s.setAttribute('token', token);
-        s.setAttribute('api', api);
-        parent.appendChild(s);
-      }
-    }, { token, api: srv.url, src: SRC, id: ID });
+    await page.evaluate(({ token, api, id }) => {
+      for (const parent of ['head', 'body']) window.__widgetScript({ id, token, api, parent });
+    }, { token, api: srv.url, id: ID });
     await connected(page);
     assert.equal(await panelHosts(page), 1, 'one panel for two simultaneous elements');
     // ... and a third one later, while the panel is connected.
@@ -281,7 +204,7 @@ for (const [kind, token, message, state] of [
   test(`${kind} token raises the documented errors and the panel shows "${state}"`, async () => {
     await withServer(async (srv, browser) => {
       const { page } = await blankPage(browser, srv);
-      const got = await page.evaluate(({ token, api, src, id }) => new Promise((resolve) => {
+      const got = await page.evaluate(({ token, api, id }) => new Promise((resolve) => {
         const out = { error: null, windowError: null };
         const done = () => { if (out.error && out.windowError) resolve(out); };
         setTimeout(() => resolve(out), 20000);
@@ -290,18 +213,13 @@ for (const [kind, token, message, state] of [
           out.windowError = { message: String(e.message), isErrorEvent: true };
           done();
         });
-        const s = document.createElement('script');
-        s.type = 'module';
-        s.id = id;
-        s.src = src;
-        s.setAttribute('token', token);
-        s.setAttribute('api', api);
+        const s = window.__widgetScript({ id, token, api });
         s.addEventListener('chathub:error', (e) => {
           out.error = { ...e.detail, isCustomEvent: e instanceof CustomEvent, bubbles: e.bubbles };
           done();
         });
         document.head.appendChild(s);
-      }), { token, api: srv.url, src: SRC, id: ID });
+      }), { token, api: srv.url, id: ID });
 
       assert.ok(got.error, 'chathub:error was dispatched on the script element');
       assert.equal(got.error.message, message);

@@ -68,3 +68,14 @@ export async function outbound(url, token, { organizationId = 1, phone = '+38050
   if (!r.ok) throw new Error(`outbound ${r.status}`);
   return r.json();
 }
+
+/** The customer is typing (the channel simulator's typing route). */
+export async function typing(url, token, { organizationId = 1, phone = '+380501234567' } = {}) {
+  const r = await fetch(`${url}/api/channel/typing`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ organizationId, phone }),
+  });
+  if (!r.ok) throw new Error(`typing ${r.status}: ${await r.text()}`);
+  return r.json();
+}
