@@ -20,7 +20,7 @@ function show(text, mine) {
   $('log').append(li);
 }
 
-$('phone').addEventListener('change', () => { phone = $('phone').value; after = 0; $('log').replaceChildren(); });
+$('phone').addEventListener('change', () => { phone = $('phone').value; after = 0; hasChat = false; $('log').replaceChildren(); });
 $('say').addEventListener('submit', async (e) => {
   e.preventDefault();
   const text = $('text').value.trim();
@@ -30,12 +30,13 @@ $('say').addEventListener('submit', async (e) => {
     method: 'POST', headers,
     body: JSON.stringify({ organizationId: 1, source: Number($('source').value), client: { name: $('name').value, phone }, text }),
   });
-  if (r.ok) show(text, true); else show(`Not sent (${r.status})`, true);
+  if (r.ok) { hasChat = true; show(text, true); } else show(`Not sent (${r.status})`, true);
 });
-// Tell the operator the customer is typing, at most every 3 s.
+// Tell the operator the customer is typing, at most every 3 s, once there is a chat to type in.
 let typedAt = 0;
+let hasChat = false;
 $('text').addEventListener('input', () => {
-  if (Date.now() - typedAt < 3000 || !$('text').value.trim()) return;
+  if (!hasChat || Date.now() - typedAt < 3000 || !$('text').value.trim()) return;
   typedAt = Date.now();
   fetch('/api/channel/typing', { method: 'POST', headers, body: JSON.stringify({ organizationId: 1, phone }) });
 });
@@ -48,7 +49,8 @@ async function poll() {
     const q = new URLSearchParams({ organizationId: 1, phone, after });
     const r = await fetch(`/api/channel/outbound?${q}`, { headers });
     if (r.ok) {
-      const { items } = await r.json();
+      const { chatId, items } = await r.json();
+      hasChat = chatId != null;
       for (const m of items) { show(m.message ?? m.media?.name ?? '', false); after = Math.max(after, m.id); }
     }
   } finally { setTimeout(poll, 1000); }
