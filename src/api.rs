@@ -51,7 +51,7 @@ pub struct Api {
 }
 
 fn push_num(out: &mut String, n: u64) {
-    out.push_str(&n.to_string());
+    out.push_str(&crate::dom::num(n));
 }
 
 impl Call {

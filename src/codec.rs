@@ -21,6 +21,17 @@ pub enum CodecError {
     Refused(String),
 }
 
+impl CodecError {
+    /// The same text as `Display`, without linking `core::fmt` into the wasm.
+    pub fn message(&self) -> String {
+        let (head, why) = match self {
+            CodecError::Malformed(why) => ("malformed hub message: ", why),
+            CodecError::Refused(why) => ("hub refused the handshake: ", why),
+        };
+        [head, why].concat()
+    }
+}
+
 impl core::fmt::Display for CodecError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
@@ -89,8 +100,8 @@ struct Wire {
     allow_reconnect: bool,
 }
 
-fn malformed(e: impl core::fmt::Display) -> CodecError {
-    CodecError::Malformed(e.to_string())
+fn malformed(why: &str) -> CodecError {
+    CodecError::Malformed(why.into())
 }
 
 /// Reads the server's handshake answer: `{}` or `{"error": "..."}`.
@@ -138,7 +149,7 @@ pub fn invocation(id: Option<u32>, target: &str, args: &[&str]) -> String {
     let mut out = String::from("{\"type\":1,");
     if let Some(id) = id {
         out.push_str("\"invocationId\":\"");
-        out.push_str(&id.to_string());
+        out.push_str(&crate::dom::num(id.into()));
         out.push_str("\",");
     }
     out.push_str("\"target\":");
@@ -284,6 +295,9 @@ mod tests {
             decode_handshake(r#"{"error":"nope"}"#),
             Err(CodecError::Refused("nope".into()))
         );
+        for e in [CodecError::Refused("x".into()), CodecError::Malformed("y".into())] {
+            assert_eq!(e.message(), e.to_string());
+        }
         assert!(matches!(
             decode_handshake("nope"),
             Err(CodecError::Malformed(_))

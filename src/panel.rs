@@ -50,7 +50,7 @@ impl Config {
             .to_owned();
         Config {
             id: script.id(),
-            hub: attr(script, "hub").unwrap_or_else(|| format!("{api}/chathub")),
+            hub: attr(script, "hub").unwrap_or_else(|| [&api, "/chathub"].concat()),
             api,
             token: attr(script, "token").unwrap_or_default(),
         }
@@ -137,13 +137,21 @@ fn random() -> u32 {
 /// A random RFC 4122 version-4 id for idempotent sends.
 fn client_message_id() -> String {
     let (a, b, c, d) = (random(), random(), random(), random());
-    format!(
-        "{a:08x}-{:04x}-4{:03x}-{:04x}-{:04x}{c:08x}",
-        b >> 16,
-        b & 0xfff,
-        (d >> 16) & 0x3fff | 0x8000,
-        d & 0xffff
-    )
+    // "{a:08x}-{b>>16:04x}-4{b&0xfff:03x}-{variant:04x}-{d&0xffff:04x}{c:08x}", without core::fmt.
+    let mut out = String::with_capacity(36);
+    let mut hex = |n: u32, digits: u32, then: &str| {
+        for i in (0..digits).rev() {
+            out.push(char::from_digit((n >> (4 * i)) & 0xf, 16).unwrap_or('0'));
+        }
+        out.push_str(then);
+    };
+    hex(a, 8, "-");
+    hex(b >> 16, 4, "-4");
+    hex(b & 0xfff, 3, "-");
+    hex((d >> 16) & 0x3fff | 0x8000, 4, "-");
+    hex(d & 0xffff, 4, "");
+    hex(c, 8, "");
+    out
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
@@ -167,7 +175,7 @@ impl Panel {
             &browser,
         ]);
         let place = Placement {
-            host_id: &format!("{}-host", config.id),
+            host_id: &[&config.id, "-host"].concat(),
             container: attr(script, "container")
                 .and_then(|sel| doc.query_selector(&sel).ok().flatten()),
             left: attr(script, "position").as_deref() == Some("bottom-left"),
@@ -292,7 +300,7 @@ struct ErrorDetail<'a> {
 
 impl Inner {
     fn storage_key(&self) -> String {
-        format!("chathub:{}", self.config.borrow().id)
+        ["chathub:", &self.config.borrow().id].concat()
     }
 
     fn load_saved(&self) -> Option<Saved> {
@@ -522,7 +530,7 @@ impl Inner {
 
     fn on_unread(&self, unread: u32) {
         let title = if unread > 0 {
-            format!("({unread}) {}", self.title)
+            ["(", &crate::dom::num(unread.into()), ") ", &self.title].concat()
         } else {
             self.title.clone()
         };
@@ -576,7 +584,7 @@ impl Inner {
             .clone()
             .or_else(|| m.media.as_ref().and_then(|x| x.name.clone()))
             .unwrap_or_default();
-        let tag = m.chat_id.to_string();
+        let tag = crate::dom::num(m.chat_id);
         if let Some(n) = alert::notify(&title, &body, &tag) {
             if let Some(old) = self.notification.borrow_mut().replace(n) {
                 old.close();

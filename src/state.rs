@@ -3,6 +3,7 @@
 //! ticks, then performs the effects. Nothing here touches the browser, so `cargo test` covers it.
 
 use crate::codec::{self, HubMessage, RecordBuffer};
+use crate::dom::num;
 use crate::json::{self, Raw};
 use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
 use crate::token::TokenProblem;
@@ -416,7 +417,7 @@ impl State {
         let Some(open) = self.open else { return };
         if self.conn == Conn::Connected && now >= self.last_typing_ms + TYPING_EVERY_MS {
             self.last_typing_ms = now;
-            let chat = open.to_string();
+            let chat = num(open);
             self.send(codec::invocation(None, "Typing", &[&chat]), now, fx);
         }
     }
@@ -498,7 +499,7 @@ impl State {
             if o.invocation.is_some() || o.failed {
                 continue;
             }
-            let (chat, cmid) = (o.chat_id.to_string(), json::string(&o.client_message_id));
+            let (chat, cmid) = (num(o.chat_id), json::string(&o.client_message_id));
             let (target, body) = match &o.media {
                 None => ("SendMessage", json::string(&o.text)),
                 Some(m) => ("SendMediaMessage", media_json(m)),
@@ -577,7 +578,7 @@ impl State {
         };
         if self.conn == Conn::Connected && self.chat(open).is_some_and(|c| c.count_unread > 0) {
             self.set_chat(open, |c| c.count_unread = 0);
-            let (chat, last) = (open.to_string(), last.to_string());
+            let (chat, last) = (num(open), num(last));
             let now = self.last_sent_ms.max(self.last_heard_ms);
             self.send(
                 codec::invocation(None, "MarkRead", &[&chat, &last]),
@@ -696,14 +697,14 @@ impl State {
         if let Err(e) = codec::decode_handshake(record) {
             fx.push(Effect::Error {
                 code: "hub_refused",
-                message: e.to_string(),
+                message: e.message(),
             });
             fx.push(Effect::Reconnect);
             return;
         }
         self.set_conn(Conn::Connected);
         if self.last_event_id > 0 && self.resume_supported {
-            let from = self.last_event_id.to_string();
+            let from = num(self.last_event_id);
             self.resume_call = Some(self.invoke("Resume", &[&from], now, fx));
             self.load_chats(1, fx);
         } else {
@@ -738,7 +739,7 @@ impl State {
             // A bad record is reported and skipped; the session goes on.
             Err(e) => fx.push(Effect::Error {
                 code: "bad_frame",
-                message: e.to_string(),
+                message: e.message(),
             }),
         }
     }
