@@ -1,7 +1,6 @@
 //! Every visible string goes through [`Strings::get`]. English is built in; other languages are JSON
 //! files beside the wasm (`locales/<lang>.json`), fetched only when used, and fall back key by key.
 
-use std::collections::HashMap;
 
 /// Languages shipped as JSON beside the wasm.
 pub const SHIPPED: &[&str] = &[
@@ -90,10 +89,49 @@ const EN: &[(&str, &str)] = &[
     ("unread", "{n} unread"),
 ];
 
+/// A flat JSON object of strings as pairs: a linear search over ~70 keys is fast enough and links
+/// no hash map (hashbrown, SipHash, random keys) or B-tree into the wasm.
+#[derive(Debug, Default, Clone)]
+struct Table(Vec<(String, String)>);
+
+impl Table {
+    fn get(&self, key: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    #[cfg(test)]
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Table {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Table;
+            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Table, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = m.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(Table(pairs))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Strings {
     lang: String,
-    table: HashMap<String, String>,
+    table: Table,
 }
 
 impl Strings {
@@ -226,7 +264,7 @@ mod tests {
             );
             for (key, en) in EN {
                 let value = table
-                    .get(*key)
+                    .get(key)
                     .unwrap_or_else(|| panic!("{path}: missing {key:?}"));
                 assert!(!value.trim().is_empty(), "{path}: {key:?} is empty");
                 assert_eq!(
