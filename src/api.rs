@@ -3,10 +3,9 @@
 //! becomes its own state machine in the wasm, so there is only one.
 
 use crate::state::{ChatQuery, CHATS_PER_PAGE};
-use gloo_net::http::Request;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
+use web_sys::{AbortSignal, Headers, RequestInit};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -103,36 +102,40 @@ impl Api {
             return Err(ApiError::Body);
         }
         let url = self.base.clone() + &path;
-        let builder = match call {
-            Call::Negotiate => Request::post(&url),
-            Call::Status { .. } => Request::put(&url).header("Content-Type", "application/json"),
-            _ => Request::get(&url),
-        };
-        let mut builder = builder.abort_signal(Some(&self.signal));
+        // Plain fetch through web-sys (gloo-net's builder linked core::fmt and the http crate).
+        let init = RequestInit::new();
+        let headers = Headers::new().map_err(|_| ApiError::Network)?;
+        init.set_method(match call {
+            Call::Negotiate => "POST",
+            Call::Status { .. } => "PUT",
+            _ => "GET",
+        });
+        init.set_signal(Some(&self.signal));
         if !matches!(call, Call::Locale(_)) {
             let mut auth = String::from("Bearer ");
             auth.push_str(&self.token);
-            builder = builder.header("Authorization", &auth);
+            let _ = headers.set("Authorization", &auth);
         }
-        let request = match call {
-            Call::Status { chat_id, status } => {
-                let mut body = String::from("{\"id\":");
-                push_num(&mut body, *chat_id);
-                body.push_str(",\"status\":");
-                push_num(&mut body, (*status).into());
-                body.push('}');
-                builder.body(body)
-            }
-            _ => builder.build(),
+        if let Call::Status { chat_id, status } = call {
+            let _ = headers.set("Content-Type", "application/json");
+            let mut body = String::from("{\"id\":");
+            push_num(&mut body, *chat_id);
+            body.push_str(",\"status\":");
+            push_num(&mut body, (*status).into());
+            body.push('}');
+            init.set_body(&body.into());
         }
-        .map_err(|_| ApiError::Network)?;
-        let res = request.send().await.map_err(|_| ApiError::Network)?;
-        match res.status() {
+        init.set_headers(&headers);
+        let window = web_sys::window().ok_or(ApiError::Network)?;
+        let res = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(|_| ApiError::Network)?;
+        let raw: web_sys::Response = res.dyn_into().map_err(|_| ApiError::Network)?;
+        match raw.status() {
             200..=299 => {}
             401 => return Err(ApiError::Unauthorized),
             s => return Err(ApiError::Status(s)),
         }
-        let raw = web_sys::Response::from(res);
         let body = match call {
             Call::Media { .. } => raw.blob(),
             _ => raw.text(),
