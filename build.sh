@@ -30,8 +30,11 @@ setup_rust() {
 }
 
 setup_npm() {
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # Keyed on the lock's content, not mtimes: a checkout or cherry-pick can leave times in any order.
+  local want; want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ "$(cat node_modules/.chathub-lock 2>/dev/null)" != "$want" ]; then
     say "npm ci"; npm ci --no-audit --no-fund
+    echo "$want" > node_modules/.chathub-lock
   fi
 }
 
