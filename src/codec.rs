@@ -295,7 +295,10 @@ mod tests {
             decode_handshake(r#"{"error":"nope"}"#),
             Err(CodecError::Refused("nope".into()))
         );
-        for e in [CodecError::Refused("x".into()), CodecError::Malformed("y".into())] {
+        for e in [
+            CodecError::Refused("x".into()),
+            CodecError::Malformed("y".into()),
+        ] {
             assert_eq!(e.message(), e.to_string());
         }
         assert!(matches!(

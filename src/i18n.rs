@@ -1,7 +1,6 @@
 //! Every visible string goes through [`Strings::get`]. English is built in; other languages are JSON
 //! files beside the wasm (`locales/<lang>.json`), fetched only when used, and fall back key by key.
 
-
 /// Languages shipped as JSON beside the wasm.
 pub const SHIPPED: &[&str] = &[
     "sq", "es", "nl", "ko", "uk", "pt", "da", "bs", "hr", "mt", "ar",
