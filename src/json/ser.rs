@@ -12,18 +12,8 @@ pub struct Ser(pub String);
 type Res = Result<(), Error>;
 
 impl Ser {
-    fn uint(&mut self, mut n: u64) -> Res {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.0.extend(digits[i..].iter().map(|&d| d as char));
+    fn uint(&mut self, n: u64) -> Res {
+        self.0.push_str(&crate::dom::num(n));
         Ok(())
     }
 
