@@ -234,7 +234,8 @@ impl Panel {
                 .dyn_ref::<web_sys::HtmlScriptElement>()
                 .map(|s| s.src())
                 .unwrap_or_default();
-            if let Some(dir) = src.rfind('/').map(|i| &src[..=i]) {
+            // Bytes, not str::rfind: that links a char searcher for this one call.
+            if let Some(dir) = src.bytes().rposition(|b| b == b'/').map(|i| &src[..=i]) {
                 let mut url = String::from(dir);
                 url.push_str("locales/");
                 url.push_str(lang);
@@ -369,7 +370,11 @@ impl Inner {
     fn open_socket(self: &Rc<Self>, connection_token: &str) {
         let url = {
             let c = self.config.borrow();
-            let mut url = c.hub.replacen("http", "ws", 1);
+            // http(s):// becomes ws(s)://; strip_prefix rather than replacen, which links a substring search.
+            let mut url = match c.hub.strip_prefix("http") {
+                Some(rest) => ["ws", rest].concat(),
+                None => c.hub.clone(),
+            };
             url.push_str("?id=");
             url.push_str(&String::from(js_sys::encode_uri_component(
                 connection_token,
