@@ -26,6 +26,9 @@ use web_sys::{
 
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
 const TICK_MS: u32 = 2_000;
+/// A negotiate that has not answered by then is given up and retried on the backoff: a server that
+/// accepts connections but never answers (paused, half-open) would otherwise hold the panel forever.
+const NEGOTIATE_MS: u32 = 10_000;
 
 /// What the script element says.
 struct Config {
@@ -94,6 +97,8 @@ struct Inner {
     view: View,
     socket: RefCell<Option<Socket>>,
     retry: RefCell<Option<Timeout>>,
+    /// The pending negotiate's own abort handle and its deadline.
+    negotiation: RefCell<Option<(AbortController, Timeout)>>,
     ticker: RefCell<Option<Interval>>,
     backoff: RefCell<Backoff>,
     requests: AbortController,
@@ -203,6 +208,7 @@ impl Panel {
                 state: RefCell::new(State::default()),
                 socket: RefCell::new(None),
                 retry: RefCell::new(None),
+                negotiation: RefCell::new(None),
                 ticker: RefCell::new(None),
                 backoff: RefCell::new(Backoff::default()),
                 requests: AbortController::new().expect_throw("AbortController"),
@@ -364,6 +370,16 @@ impl Inner {
     }
 
     fn connect(self: &Rc<Self>) {
+        let Ok(abort) = AbortController::new() else {
+            return self.schedule_reconnect();
+        };
+        let weak = Rc::downgrade(self);
+        let deadline = Timeout::new(NEGOTIATE_MS, move || {
+            if let Some(p) = weak.upgrade() {
+                p.schedule_reconnect(); // drops the negotiation, which aborts its request
+            }
+        });
+        *self.negotiation.borrow_mut() = Some((abort, deadline));
         self.run(Job::Call(Call::Negotiate));
     }
 
@@ -408,6 +424,9 @@ impl Inner {
     }
 
     fn drop_connection(&self) {
+        if let Some((abort, _deadline)) = self.negotiation.borrow_mut().take() {
+            abort.abort();
+        }
         self.socket.borrow_mut().take();
         self.ticker.borrow_mut().take();
         self.retry.borrow_mut().take();
@@ -597,7 +616,8 @@ impl Inner {
         }
     }
 
-    /// Runs a job under the panel's abort signal and hands its result back, unless the panel is gone.
+    /// Runs a job under an abort signal and hands its result back, unless the panel is gone or the
+    /// signal fired. A negotiate has its own signal (see [`Inner::connect`]); the rest share the panel's.
     fn run(self: &Rc<Self>, job: Job) {
         let api = {
             let c = self.config.borrow();
@@ -606,10 +626,15 @@ impl Inner {
                 Job::Call(Call::Locale(_)) => String::new(),
                 _ => c.api.clone(),
             };
+            let negotiation = self.negotiation.borrow();
+            let signal = match (&job, negotiation.as_ref()) {
+                (Job::Call(Call::Negotiate), Some((abort, _))) => abort.signal(),
+                _ => self.requests.signal(),
+            };
             Api {
                 base,
                 token: c.token.clone(),
-                signal: self.requests.signal(),
+                signal,
             }
         };
         let weak = Rc::downgrade(self);
@@ -624,8 +649,9 @@ impl Inner {
                     Err(_) => Err(ApiError::Body),
                 },
             };
-            if let Some(p) = weak.upgrade() {
-                p.settled(job, &api.token, result);
+            match weak.upgrade() {
+                Some(p) if !api.signal.aborted() => p.settled(job, &api.token, result),
+                _ => {}
             }
         });
     }
@@ -639,16 +665,16 @@ impl Inner {
         let value = match result {
             Ok(value) => value,
             Err(ApiError::Unauthorized) => return self.fail_token(TokenProblem::Expired),
-            Err(_) if self.requests.signal().aborted() => return,
             Err(_) => return self.failed(&job),
         };
         let text = value.as_string().unwrap_or_default();
         let msg = match &job {
             Job::Call(Call::Negotiate) => {
+                self.negotiation.borrow_mut().take();
                 return match json::from_str::<Negotiated>(&text).and_then(Negotiated::id) {
                     Some(id) => self.open_socket(&id),
                     None => self.schedule_reconnect(),
-                }
+                };
             }
             Job::Call(Call::Chats(query)) => {
                 json::from_str::<ChatPage>(&text).map(|page| Msg::ChatsLoaded(query.clone(), page))

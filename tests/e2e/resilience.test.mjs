@@ -181,6 +181,27 @@ test('a half-open socket (server paused with SIGSTOP) is detected, reconnected a
   } finally { await srv.stop(); }
 });
 
+test('a negotiate that never answers is given up and retried, and only the retry connects', async () => {
+  const srv = await startServer();
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    // The first negotiate is held forever, like a server that accepts and never answers.
+    const negotiates = [];
+    await page.route('**/chathub/negotiate*', (route) => {
+      negotiates.push(route.request());
+      if (negotiates.length > 1) route.continue();
+    });
+    const failed = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    await page.goto(`${srv.url}/`);
+    await connected(page);
+    assert.equal(negotiates.length, 2, 'one held negotiate, one retry');
+    await poll(() => failed.some((u) => u.includes('/negotiate')), 'the held negotiate aborted');
+    await inPanel(page, '.chat').first().waitFor();
+  } finally { await context.close(); await srv.stop(); }
+});
+
 test('going offline shows it, keeps typed messages, and reconnects as soon as the network is back', async () => {
   const srv = await startServer();
   const context = await browser.newContext();
