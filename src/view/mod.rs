@@ -7,27 +7,30 @@
 //! listeners never keep the view alive and dropping the [`View`] removes them all. Events found while
 //! drawing (media to fetch, an edge already in view) are sent after `render` returns, never inside the
 //! caller's borrow of the state.
+//!
+//! This module builds the DOM and owns the panel's frame (open/close, connection, notice, labels);
+//! `list` draws the chats, `thread` the open chat, `input` answers the operator's events and
+//! `dates` formats times.
 
-use crate::dom::{attrs, child, clear, flag, num, text, Listener};
+mod dates;
+mod input;
+mod list;
+mod thread;
+
+use crate::dom::{attrs, child, flag, num, text, Listener};
 use crate::i18n::Strings;
-use crate::model::{Media, Message};
-use crate::state::{Conn, Dirty, History, Outgoing, State};
+use crate::state::{Conn, Dirty, State};
+use dates::Fmt;
 use gloo_timers::callback::Timeout;
-use js_sys::{Date, Function};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    Blob, CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement,
-    HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit,
-    ShadowRootMode, Url,
+    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, ShadowRoot, ShadowRootInit, ShadowRootMode, Url,
 };
 
 const CSS: &str = include_str!("style.css");
-/// The longest message the API takes, in characters.
-const LIMIT: usize = 4096;
-/// The counter shows from this many characters left.
-const NEAR: usize = 200;
 const DIGITS: [&str; 5] = ["0", "1", "2", "3", "4"];
 const STATUS: [&str; 5] = ["status.0", "status.1", "status.2", "status.3", "status.4"];
 
@@ -87,50 +90,6 @@ pub struct Placement<'a> {
 
 /// A static label: the element, the attribute (or "" for its text) and the string key.
 type Binding = (Element, &'static str, &'static str);
-
-/// The locale's `Intl.DateTimeFormat(...).format` functions, made once per language.
-struct Fmt {
-    time: Function,
-    day: Function,
-    short: Function,
-}
-
-fn intl(lang: &str, key: &str, value: &str) -> Function {
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
-    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&lang.into()), &options).format()
-}
-
-impl Fmt {
-    fn new(lang: &str) -> Fmt {
-        Fmt {
-            time: intl(lang, "timeStyle", "short"),
-            day: intl(lang, "dateStyle", "medium"),
-            short: intl(lang, "dateStyle", "short"),
-        }
-    }
-}
-
-/// A formatted date, or "" for one that does not parse.
-fn call(f: &Function, date: &Date) -> String {
-    f.call1(&JsValue::NULL, date)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
-}
-
-/// The local calendar day as `yyyymmdd`.
-fn day_key(d: &Date) -> u32 {
-    d.get_full_year() * 10_000 + d.get_month() * 100 + d.get_date()
-}
-
-/// Today's and yesterday's [`day_key`].
-fn days() -> (u32, u32) {
-    let d = Date::new_0();
-    let today = day_key(&d);
-    d.set_date(d.get_date() - 1);
-    (today, day_key(&d))
-}
 
 /// `prefix` followed by a small number, for keys such as `status.3`.
 fn key(prefix: &str, n: u8) -> String {
@@ -196,10 +155,6 @@ fn statuses(
 fn safe_url(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
-}
-
-fn is_image(m: &Media) -> bool {
-    m.kind == 1 || m.format.as_deref().is_some_and(|f| f.starts_with("image/"))
 }
 
 /// How far an element is scrolled from its end.
@@ -603,26 +558,6 @@ impl Ui {
         }
     }
 
-    /// The bytes of a media message arrived: link them (the view owns the URL until it drops).
-    pub fn media_ready(&self, message_id: u64, blob: &Blob) {
-        let Ok(url) = Url::create_object_url_with_blob(blob) else {
-            return;
-        };
-        {
-            let mut blobs = self.blobs.borrow_mut();
-            if let Some(old) = blobs.iter().position(|(id, _)| *id == message_id) {
-                let _ = Url::revoke_object_url(&blobs.swap_remove(old).1);
-            }
-            blobs.push((message_id, url.clone()));
-        }
-        let mut css = String::from(".msg[data-id=\"");
-        css.push_str(&num(message_id));
-        css.push_str("\"]");
-        if let Ok(Some(msg)) = self.messages.query_selector(&css) {
-            fill_media(&msg, &url);
-        }
-    }
-
     pub fn render(&self, state: &State, mut dirty: Dirty) {
         if self.stale.replace(false) {
             dirty = Dirty {
@@ -669,375 +604,6 @@ impl Ui {
         }
     }
 
-    fn render_chats(&self, state: &State) {
-        let (doc, s, fmt, list) = (
-            &self.doc,
-            self.strings.borrow(),
-            self.fmt.borrow(),
-            &self.list,
-        );
-        let unread = state.unread();
-        flag(&self.badge, "hidden", unread == 0);
-        self.badge.set_text_content(Some(&num(unread.into())));
-        self.filter
-            .set_value(state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]));
-        self.more.set(state.chats_more && !state.chats_loading);
-
-        // Keep keyboard focus on the same chat across the redraw.
-        let focused = self
-            .root
-            .active_element()
-            .filter(|e| e.class_name() == "chat")
-            .and_then(|e| e.get_attribute("data-chat"));
-        let scrolled = list.scroll_top();
-        clear(list);
-        let (today, _) = days();
-        let (mut first, mut stop) = (None, None);
-        for chat in state.visible_chats() {
-            let li = child(doc, list, "li", "");
-            let b = child(doc, &li, "button", "chat");
-            let id = num(chat.id);
-            attrs(
-                &b,
-                &[
-                    ("type", "button"),
-                    ("data-chat", &id),
-                    ("part", "chat"),
-                    ("tabindex", "-1"),
-                ],
-            );
-            if state.open == Some(chat.id) {
-                attrs(&b, &[("aria-current", "true")]);
-            }
-            text(doc, &b, "span", "name", chat.title());
-            if let Some(n) = chat.source.filter(|n| *n <= 7) {
-                text(doc, &b, "span", "source", s.get(&key("source.", n)));
-            }
-            let iso = chat.activity();
-            let when = if iso.is_empty() {
-                String::new()
-            } else {
-                let d = Date::new(&iso.into());
-                call(
-                    if day_key(&d) == today {
-                        &fmt.time
-                    } else {
-                        &fmt.short
-                    },
-                    &d,
-                )
-            };
-            text(doc, &b, "span", "time", &when);
-            let last = chat.last_message.as_ref().map_or("", |m| match &m.media {
-                Some(media) if m.message.as_deref().is_none_or(str::is_empty) => media
-                    .name
-                    .as_deref()
-                    .unwrap_or_else(|| s.get("media.image")),
-                _ => m.message.as_deref().unwrap_or(""),
-            });
-            text(doc, &b, "span", "last", last);
-            if chat.count_unread > 0 {
-                let n = num(chat.count_unread.into());
-                let u = text(doc, &b, "span", "unread", &n);
-                attrs(&u, &[("aria-label", &s.fill("unread", &[("n", &n)]))]);
-            }
-            if focused.as_deref() == Some(id.as_str())
-                || (focused.is_none() && state.open == Some(chat.id))
-            {
-                stop = Some(b.clone());
-            }
-            first.get_or_insert(b);
-        }
-        if state.chats_loading {
-            text(doc, list, "li", "more", s.get("list.more"));
-        } else if first.is_none() {
-            let filtered = state.filter.is_some() || !state.search.is_empty();
-            text(
-                doc,
-                list,
-                "li",
-                "empty",
-                s.get(if filtered { "list.none" } else { "list.empty" }),
-            );
-        }
-        if let Some(b) = stop.or(first) {
-            attrs(&b, &[("tabindex", "0")]);
-            if focused.is_some() {
-                focus(&b);
-            }
-        }
-        list.set_scroll_top(scrolled);
-    }
-
-    fn render_head(&self, state: &State) {
-        let open = state.open;
-        let chat = open.and_then(|id| state.chat(id));
-        flag(&self.head, "hidden", open.is_none());
-        flag(&self.form, "hidden", open.is_none());
-        flag(&self.body, "data-open", open.is_some());
-        self.title
-            .set_text_content(Some(chat.map_or("", |c| c.title())));
-        flag(&self.status, "hidden", chat.is_none());
-        if let Some(c) = chat {
-            self.status
-                .set_value(DIGITS[usize::from(c.chat_status.min(4))]);
-        }
-    }
-
-    fn render_typing(&self, state: &State) {
-        let title = state
-            .open
-            .and_then(|id| state.chat(id))
-            .map_or("", |c| c.title());
-        let name = state
-            .typing_name()
-            .map(|n| if n.is_empty() { title } else { n });
-        flag(&self.typing, "hidden", name.is_none());
-        if let Some(name) = name {
-            let line = self.strings.borrow().fill("typing", &[("name", name)]);
-            self.typing.set_text_content(Some(&line));
-        }
-    }
-
-    /// Redraws the thread's window without moving what the reader sees: at the end it stays at the
-    /// end; otherwise the first visible message keeps its offset from the top.
-    fn render_thread(&self, state: &State) {
-        let (doc, m) = (&self.doc, &self.messages);
-        let open = state.open;
-        let fresh = self.shown_chat.replace(open) != open;
-        let visible = m.client_height() > 0;
-        let at_end = if visible {
-            below(m) <= 30
-        } else {
-            self.stuck.get()
-        };
-        let stick = fresh || (at_end && self.live.get());
-        let anchor = if stick || !visible {
-            None
-        } else {
-            self.anchor()
-        };
-        let scrolled = m.scroll_top();
-        let had_focus = self
-            .root
-            .active_element()
-            .is_some_and(|a| m != &a && m.contains(Some(&a)));
-        clear(m);
-        let live = state.at_live_edge();
-        self.live.set(live);
-        self.older
-            .set(open.is_some() && state.history == History::More);
-        self.newer.set(open.is_some() && !live);
-        self.stuck.set(stick);
-        let s = self.strings.borrow();
-        if open.is_none() {
-            text(doc, m, "p", "empty", s.get("thread.empty"));
-            return;
-        }
-        match state.history {
-            History::Loading => {
-                text(doc, m, "p", "history", s.get("history.loading"));
-            }
-            History::Start => {
-                text(doc, m, "p", "history", s.get("history.start"));
-            }
-            History::More => {}
-        }
-        let (today, yesterday) = days();
-        let mut last_day = 0;
-        for msg in state.shown() {
-            let date = Date::new(&msg.created_at.as_str().into());
-            let day = day_key(&date);
-            if day != last_day {
-                last_day = day;
-                let label = if day == today {
-                    s.get("day.today").into()
-                } else if day == yesterday {
-                    s.get("day.yesterday").into()
-                } else {
-                    call(&self.fmt.borrow().day, &date)
-                };
-                self.separator(&label);
-            }
-            self.bubble(&s, msg, &date);
-        }
-        if live {
-            for o in state.open_outbox() {
-                if last_day != today {
-                    last_day = today;
-                    self.separator(s.get("day.today"));
-                }
-                self.pending(&s, o);
-            }
-        }
-        if stick {
-            m.set_scroll_top(m.scroll_height());
-        } else if let Some(top) = anchor.and_then(|(attr, id, offset)| {
-            let all = m.query_selector_all(".msg").ok()?;
-            (0..all.length())
-                .filter_map(|i| all.item(i))
-                .map(JsCast::unchecked_into::<HtmlElement>)
-                .find(|el| el.get_attribute(attr).as_deref() == Some(id.as_str()))
-                .map(|el| el.offset_top() - offset)
-        }) {
-            m.set_scroll_top(top);
-        } else {
-            m.set_scroll_top(scrolled);
-        }
-        if had_focus {
-            focus(m);
-        }
-    }
-
-    /// The first message in view: its id attribute, id, and offset from the top of the view.
-    fn anchor(&self) -> Option<(&'static str, String, i32)> {
-        let m = &self.messages;
-        let top = m.scroll_top();
-        let all = m.query_selector_all(".msg").ok()?;
-        let el = (0..all.length())
-            .filter_map(|i| all.item(i))
-            .map(JsCast::unchecked_into::<HtmlElement>)
-            .find(|el| el.offset_top() + el.offset_height() > top)?;
-        let offset = el.offset_top() - top;
-        match el.get_attribute("data-id") {
-            Some(id) => Some(("data-id", id, offset)),
-            None => Some((
-                "data-client-id",
-                el.get_attribute("data-client-id")?,
-                offset,
-            )),
-        }
-    }
-
-    fn separator(&self, label: &str) {
-        let d = text(&self.doc, &self.messages, "div", "day", label);
-        attrs(&d, &[("role", "separator")]);
-    }
-
-    fn bubble(&self, s: &Strings, m: &Message, date: &Date) {
-        let doc = &self.doc;
-        let class = match m.author {
-            0 => "msg out",
-            2 => "msg sys",
-            _ => "msg in",
-        };
-        let el = child(doc, &self.messages, "div", class);
-        attrs(&el, &[("data-id", &num(m.id)), ("part", "message")]);
-        text(
-            doc,
-            &el,
-            "span",
-            "author",
-            s.get(&key("author.", m.author.min(2))),
-        );
-        if let Some(media) = &m.media {
-            self.media(s, &el, m, media);
-        }
-        if let Some(t) = m.message.as_deref().filter(|t| !t.is_empty()) {
-            text(doc, &el, "span", "text", t);
-        }
-        let mut meta = call(&self.fmt.borrow().time, date);
-        if m.author == 0 {
-            meta.push_str(" · ");
-            meta.push_str(s.get(match m.status {
-                1 => "state.delivered",
-                2 => "state.failed",
-                3 => "state.read",
-                _ => "state.sent",
-            }));
-        }
-        text(doc, &el, "span", "meta", &meta);
-    }
-
-    /// An image preview and a file link; the bytes are asked for once and linked when they arrive.
-    fn media(&self, s: &Strings, el: &Element, m: &Message, media: &Media) {
-        let doc = &self.doc;
-        let name = media
-            .name
-            .as_deref()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| s.get("media.image"));
-        if is_image(media) {
-            let img = child(doc, el, "img", "preview");
-            attrs(&img, &[("alt", name)]);
-        }
-        text(doc, el, "a", "file", name);
-        let ready = self
-            .blobs
-            .borrow()
-            .iter()
-            .find(|(id, _)| *id == m.id)
-            .map(|(_, url)| url.clone());
-        match (ready, &media.url) {
-            (Some(url), _) => fill_media(el, &url),
-            (None, Some(url)) if !self.asked.borrow().contains(&m.id) => {
-                self.asked.borrow_mut().push(m.id);
-                self.later.borrow_mut().push(UiEvent::Media {
-                    chat_id: m.chat_id,
-                    message_id: m.id,
-                    url: url.clone(),
-                });
-            }
-            _ => {}
-        }
-    }
-
-    fn pending(&self, s: &Strings, o: &Outgoing) {
-        let doc = &self.doc;
-        let el = child(
-            doc,
-            &self.messages,
-            "div",
-            if o.failed {
-                "msg out failed"
-            } else {
-                "msg out pending"
-            },
-        );
-        attrs(
-            &el,
-            &[
-                ("data-client-id", &o.client_message_id),
-                ("part", "message"),
-            ],
-        );
-        text(doc, &el, "span", "author", s.get("author.0"));
-        if let Some(media) = &o.media {
-            text(doc, &el, "span", "file", &media.name);
-        }
-        if !o.text.is_empty() {
-            text(doc, &el, "span", "text", &o.text);
-        }
-        let meta = text(
-            doc,
-            &el,
-            "span",
-            "meta",
-            s.get(if o.failed {
-                "state.failed"
-            } else {
-                "state.sending"
-            }),
-        );
-        if o.failed {
-            let retry = button(doc, &meta, "retry", s.get("retry"));
-            attrs(&retry, &[("data-retry", &o.client_message_id)]);
-        }
-    }
-
-    /// The characters left, shown near the limit.
-    fn count(&self) {
-        let left = LIMIT.saturating_sub(self.composer.value().chars().count());
-        flag(&self.counter, "hidden", left > NEAR);
-        if left <= NEAR {
-            let line = self
-                .strings
-                .borrow()
-                .fill("composer.left", &[("n", &num(left as u64))]);
-            self.counter.set_text_content(Some(&line));
-        }
-    }
-
     /// Queues what the reader's position asks for: more chats near the list's end, older messages
     /// near the thread's top, newer ones near its bottom (when the window is short of the newest).
     /// Each edge asks once, until the next draw arms it again.
@@ -1077,145 +643,6 @@ impl Ui {
                 }
             });
         }
-    }
-
-    fn submit(&self) {
-        let text = self.composer.value();
-        if !text.trim().is_empty() {
-            self.composer.set_value("");
-            self.count();
-            (self.on)(UiEvent::Send(text));
-        }
-    }
-
-    fn open_chat(&self, b: &Element, keyboard: bool) {
-        if let Some(id) = b.get_attribute("data-chat").and_then(|id| id.parse().ok()) {
-            (self.on)(UiEvent::Open(id));
-            if keyboard {
-                focus(&self.composer);
-            }
-        }
-    }
-
-    fn click(&self, e: &Event) {
-        let Some(b) = target(e).and_then(|t| t.closest("button").ok().flatten()) else {
-            return;
-        };
-        let on = &self.on;
-        match b.class_name().as_str() {
-            "launcher" => on(UiEvent::Toggle),
-            "close" => on(UiEvent::Close),
-            "notify" if !b.has_attribute("aria-disabled") => on(UiEvent::Notify),
-            "back" => {
-                on(UiEvent::Back);
-                match self.list.query_selector(".chat[tabindex='0']") {
-                    Ok(Some(chat)) => focus(&chat),
-                    _ => focus(&self.search),
-                }
-            }
-            "chat" => self.open_chat(&b, false),
-            "retry" => {
-                if let Some(id) = b.get_attribute("data-retry") {
-                    on(UiEvent::Retry(id));
-                }
-            }
-            "send" => self.submit(),
-            "attach" => self.file.click(),
-            _ => {}
-        }
-    }
-
-    fn key(&self, e: &Event) {
-        let k: &KeyboardEvent = e.unchecked_ref();
-        let Some(t) = target(e) else { return };
-        let key = k.key();
-        match key.as_str() {
-            "Escape" => (self.on)(UiEvent::Close),
-            "Enter" if t.tag_name() == "TEXTAREA" && !k.shift_key() && !k.is_composing() => {
-                e.prevent_default();
-                self.submit();
-            }
-            _ if t.class_name() != "chat" => {}
-            "Enter" | " " => {
-                e.prevent_default();
-                self.open_chat(&t, true);
-            }
-            "ArrowDown" | "ArrowUp" | "Home" | "End" => {
-                e.prevent_default();
-                let Ok(all) = self.list.query_selector_all(".chat") else {
-                    return;
-                };
-                let n = all.length();
-                let here: &JsValue = t.as_ref();
-                let i = (0..n)
-                    .find(|&i| all.item(i).as_ref().map(AsRef::<JsValue>::as_ref) == Some(here))
-                    .unwrap_or(0);
-                let j = match key.as_str() {
-                    "ArrowDown" => (i + 1).min(n.saturating_sub(1)),
-                    "ArrowUp" => i.saturating_sub(1),
-                    "Home" => 0,
-                    _ => n.saturating_sub(1),
-                };
-                if let Some(next) = all.item(j) {
-                    let next: Element = next.unchecked_into();
-                    attrs(&t, &[("tabindex", "-1")]);
-                    attrs(&next, &[("tabindex", "0")]);
-                    focus(&next);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn input(&self, e: &Event) {
-        let Some(t) = target(e) else { return };
-        if t.tag_name() == "TEXTAREA" {
-            self.count();
-            (self.on)(UiEvent::Draft(self.composer.value()));
-        } else if t.class_name() == "search" {
-            let me = self.me.clone();
-            *self.search_timer.borrow_mut() = Some(Timeout::new(300, move || {
-                if let Some(ui) = me.upgrade() {
-                    (ui.on)(UiEvent::Search(ui.search.value()));
-                }
-            }));
-        }
-    }
-
-    fn change(&self, e: &Event) {
-        let Some(t) = target(e) else { return };
-        match t.class_name().as_str() {
-            "filter" => (self.on)(UiEvent::Filter(self.filter.value().parse().ok())),
-            "status" => {
-                if let Ok(n) = self.status.value().parse() {
-                    (self.on)(UiEvent::SetStatus(n));
-                }
-            }
-            "upload" => {
-                let file = self.file.files().and_then(|f| f.get(0));
-                self.file.set_value("");
-                if let Some(file) = file {
-                    (self.on)(UiEvent::Attach(file));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn scrolled(&self, _: &Event) {
-        self.edges();
-        self.flush();
-    }
-}
-
-/// Points a media bubble's preview and link at its fetched bytes.
-fn fill_media(msg: &Element, url: &str) {
-    if let Ok(Some(img)) = msg.query_selector("img.preview") {
-        attrs(&img, &[("src", url)]);
-    }
-    if let Ok(Some(a)) = msg.query_selector("a.file") {
-        let name = a.text_content().unwrap_or_default();
-        attrs(&a, &[("href", url), ("download", &name)]);
     }
 }
 

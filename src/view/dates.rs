@@ -1,0 +1,48 @@
+//! Dates and times in the panel's language, through the browser's `Intl`.
+
+use super::*;
+use js_sys::{Date, Function};
+
+/// The locale's `Intl.DateTimeFormat(...).format` functions, made once per language.
+pub(super) struct Fmt {
+    pub time: Function,
+    pub day: Function,
+    pub short: Function,
+}
+
+fn intl(lang: &str, key: &str, value: &str) -> Function {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&lang.into()), &options).format()
+}
+
+impl Fmt {
+    pub fn new(lang: &str) -> Fmt {
+        Fmt {
+            time: intl(lang, "timeStyle", "short"),
+            day: intl(lang, "dateStyle", "medium"),
+            short: intl(lang, "dateStyle", "short"),
+        }
+    }
+}
+
+/// A formatted date, or "" for one that does not parse.
+pub(super) fn call(f: &Function, date: &Date) -> String {
+    f.call1(&JsValue::NULL, date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+/// The local calendar day as `yyyymmdd`.
+pub(super) fn day_key(d: &Date) -> u32 {
+    d.get_full_year() * 10_000 + d.get_month() * 100 + d.get_date()
+}
+
+/// Today's and yesterday's [`day_key`].
+pub(super) fn days() -> (u32, u32) {
+    let d = Date::new_0();
+    let today = day_key(&d);
+    d.set_date(d.get_date() - 1);
+    (today, day_key(&d))
+}

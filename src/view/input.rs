@@ -1,0 +1,153 @@
+//! What the operator does: clicks, keys (the list's roving focus, Enter to send), typing, the
+//! selects and the file input, and scrolling to an edge.
+
+use super::*;
+use web_sys::KeyboardEvent;
+
+/// The longest message the API takes, in characters.
+const LIMIT: usize = 4096;
+/// The counter shows from this many characters left.
+const NEAR: usize = 200;
+
+impl Ui {
+    /// The characters left, shown near the limit.
+    pub(super) fn count(&self) {
+        let left = LIMIT.saturating_sub(self.composer.value().chars().count());
+        flag(&self.counter, "hidden", left > NEAR);
+        if left <= NEAR {
+            let line = self
+                .strings
+                .borrow()
+                .fill("composer.left", &[("n", &num(left as u64))]);
+            self.counter.set_text_content(Some(&line));
+        }
+    }
+
+    fn submit(&self) {
+        let text = self.composer.value();
+        if !text.trim().is_empty() {
+            self.composer.set_value("");
+            self.count();
+            (self.on)(UiEvent::Send(text));
+        }
+    }
+
+    fn open_chat(&self, b: &Element, keyboard: bool) {
+        if let Some(id) = b.get_attribute("data-chat").and_then(|id| id.parse().ok()) {
+            (self.on)(UiEvent::Open(id));
+            if keyboard {
+                focus(&self.composer);
+            }
+        }
+    }
+
+    pub(super) fn click(&self, e: &Event) {
+        let Some(b) = target(e).and_then(|t| t.closest("button").ok().flatten()) else {
+            return;
+        };
+        let on = &self.on;
+        match b.class_name().as_str() {
+            "launcher" => on(UiEvent::Toggle),
+            "close" => on(UiEvent::Close),
+            "notify" if !b.has_attribute("aria-disabled") => on(UiEvent::Notify),
+            "back" => {
+                on(UiEvent::Back);
+                match self.list.query_selector(".chat[tabindex='0']") {
+                    Ok(Some(chat)) => focus(&chat),
+                    _ => focus(&self.search),
+                }
+            }
+            "chat" => self.open_chat(&b, false),
+            "retry" => {
+                if let Some(id) = b.get_attribute("data-retry") {
+                    on(UiEvent::Retry(id));
+                }
+            }
+            "send" => self.submit(),
+            "attach" => self.file.click(),
+            _ => {}
+        }
+    }
+
+    pub(super) fn key(&self, e: &Event) {
+        let k: &KeyboardEvent = e.unchecked_ref();
+        let Some(t) = target(e) else { return };
+        let key = k.key();
+        match key.as_str() {
+            "Escape" => (self.on)(UiEvent::Close),
+            "Enter" if t.tag_name() == "TEXTAREA" && !k.shift_key() && !k.is_composing() => {
+                e.prevent_default();
+                self.submit();
+            }
+            _ if t.class_name() != "chat" => {}
+            "Enter" | " " => {
+                e.prevent_default();
+                self.open_chat(&t, true);
+            }
+            "ArrowDown" | "ArrowUp" | "Home" | "End" => {
+                e.prevent_default();
+                let Ok(all) = self.list.query_selector_all(".chat") else {
+                    return;
+                };
+                let n = all.length();
+                let here: &JsValue = t.as_ref();
+                let i = (0..n)
+                    .find(|&i| all.item(i).as_ref().map(AsRef::<JsValue>::as_ref) == Some(here))
+                    .unwrap_or(0);
+                let j = match key.as_str() {
+                    "ArrowDown" => (i + 1).min(n.saturating_sub(1)),
+                    "ArrowUp" => i.saturating_sub(1),
+                    "Home" => 0,
+                    _ => n.saturating_sub(1),
+                };
+                if let Some(next) = all.item(j) {
+                    let next: Element = next.unchecked_into();
+                    attrs(&t, &[("tabindex", "-1")]);
+                    attrs(&next, &[("tabindex", "0")]);
+                    focus(&next);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn input(&self, e: &Event) {
+        let Some(t) = target(e) else { return };
+        if t.tag_name() == "TEXTAREA" {
+            self.count();
+            (self.on)(UiEvent::Draft(self.composer.value()));
+        } else if t.class_name() == "search" {
+            let me = self.me.clone();
+            *self.search_timer.borrow_mut() = Some(Timeout::new(300, move || {
+                if let Some(ui) = me.upgrade() {
+                    (ui.on)(UiEvent::Search(ui.search.value()));
+                }
+            }));
+        }
+    }
+
+    pub(super) fn change(&self, e: &Event) {
+        let Some(t) = target(e) else { return };
+        match t.class_name().as_str() {
+            "filter" => (self.on)(UiEvent::Filter(self.filter.value().parse().ok())),
+            "status" => {
+                if let Ok(n) = self.status.value().parse() {
+                    (self.on)(UiEvent::SetStatus(n));
+                }
+            }
+            "upload" => {
+                let file = self.file.files().and_then(|f| f.get(0));
+                self.file.set_value("");
+                if let Some(file) = file {
+                    (self.on)(UiEvent::Attach(file));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn scrolled(&self, _: &Event) {
+        self.edges();
+        self.flush();
+    }
+}

@@ -1,0 +1,303 @@
+//! The open chat: its head, the windowed messages with day separators, pending sends, media and
+//! the client's typing.
+
+use super::dates::{call, day_key, days};
+use super::*;
+use crate::dom::{clear, text};
+use crate::model::{Media, Message};
+use crate::state::{History, Outgoing};
+use js_sys::Date;
+use web_sys::Blob;
+
+fn is_image(m: &Media) -> bool {
+    m.kind == 1 || m.format.as_deref().is_some_and(|f| f.starts_with("image/"))
+}
+
+/// Points a media bubble's preview and link at its fetched bytes.
+fn fill_media(msg: &Element, url: &str) {
+    if let Ok(Some(img)) = msg.query_selector("img.preview") {
+        attrs(&img, &[("src", url)]);
+    }
+    if let Ok(Some(a)) = msg.query_selector("a.file") {
+        let name = a.text_content().unwrap_or_default();
+        attrs(&a, &[("href", url), ("download", &name)]);
+    }
+}
+
+impl Ui {
+    /// The bytes of a media message arrived: link them (the view owns the URL until it drops).
+    pub fn media_ready(&self, message_id: u64, blob: &Blob) {
+        let Ok(url) = Url::create_object_url_with_blob(blob) else {
+            return;
+        };
+        {
+            let mut blobs = self.blobs.borrow_mut();
+            if let Some(old) = blobs.iter().position(|(id, _)| *id == message_id) {
+                let _ = Url::revoke_object_url(&blobs.swap_remove(old).1);
+            }
+            blobs.push((message_id, url.clone()));
+        }
+        let mut css = String::from(".msg[data-id=\"");
+        css.push_str(&num(message_id));
+        css.push_str("\"]");
+        if let Ok(Some(msg)) = self.messages.query_selector(&css) {
+            fill_media(&msg, &url);
+        }
+    }
+
+    pub(super) fn render_head(&self, state: &State) {
+        let open = state.open;
+        let chat = open.and_then(|id| state.chat(id));
+        flag(&self.head, "hidden", open.is_none());
+        flag(&self.form, "hidden", open.is_none());
+        flag(&self.body, "data-open", open.is_some());
+        self.title
+            .set_text_content(Some(chat.map_or("", |c| c.title())));
+        flag(&self.status, "hidden", chat.is_none());
+        if let Some(c) = chat {
+            self.status
+                .set_value(DIGITS[usize::from(c.chat_status.min(4))]);
+        }
+    }
+
+    pub(super) fn render_typing(&self, state: &State) {
+        let title = state
+            .open
+            .and_then(|id| state.chat(id))
+            .map_or("", |c| c.title());
+        let name = state
+            .typing_name()
+            .map(|n| if n.is_empty() { title } else { n });
+        flag(&self.typing, "hidden", name.is_none());
+        if let Some(name) = name {
+            let line = self.strings.borrow().fill("typing", &[("name", name)]);
+            self.typing.set_text_content(Some(&line));
+        }
+    }
+
+    /// Redraws the thread's window without moving what the reader sees: at the end it stays at the
+    /// end; otherwise the first visible message keeps its offset from the top.
+    pub(super) fn render_thread(&self, state: &State) {
+        let (doc, m) = (&self.doc, &self.messages);
+        let open = state.open;
+        let fresh = self.shown_chat.replace(open) != open;
+        let visible = m.client_height() > 0;
+        let at_end = if visible {
+            below(m) <= 30
+        } else {
+            self.stuck.get()
+        };
+        let stick = fresh || (at_end && self.live.get());
+        let anchor = if stick || !visible {
+            None
+        } else {
+            self.anchor()
+        };
+        let scrolled = m.scroll_top();
+        let had_focus = self
+            .root
+            .active_element()
+            .is_some_and(|a| m != &a && m.contains(Some(&a)));
+        clear(m);
+        let live = state.at_live_edge();
+        self.live.set(live);
+        self.older
+            .set(open.is_some() && state.history == History::More);
+        self.newer.set(open.is_some() && !live);
+        self.stuck.set(stick);
+        let s = self.strings.borrow();
+        if open.is_none() {
+            text(doc, m, "p", "empty", s.get("thread.empty"));
+            return;
+        }
+        match state.history {
+            History::Loading => {
+                text(doc, m, "p", "history", s.get("history.loading"));
+            }
+            History::Start => {
+                text(doc, m, "p", "history", s.get("history.start"));
+            }
+            History::More => {}
+        }
+        let (today, yesterday) = days();
+        let mut last_day = 0;
+        for msg in state.shown() {
+            let date = Date::new(&msg.created_at.as_str().into());
+            let day = day_key(&date);
+            if day != last_day {
+                last_day = day;
+                let label = if day == today {
+                    s.get("day.today").into()
+                } else if day == yesterday {
+                    s.get("day.yesterday").into()
+                } else {
+                    call(&self.fmt.borrow().day, &date)
+                };
+                self.separator(&label);
+            }
+            self.bubble(&s, msg, &date);
+        }
+        if live {
+            for o in state.open_outbox() {
+                if last_day != today {
+                    last_day = today;
+                    self.separator(s.get("day.today"));
+                }
+                self.pending(&s, o);
+            }
+        }
+        if stick {
+            m.set_scroll_top(m.scroll_height());
+        } else if let Some(top) = anchor.and_then(|(attr, id, offset)| {
+            let all = m.query_selector_all(".msg").ok()?;
+            (0..all.length())
+                .filter_map(|i| all.item(i))
+                .map(JsCast::unchecked_into::<HtmlElement>)
+                .find(|el| el.get_attribute(attr).as_deref() == Some(id.as_str()))
+                .map(|el| el.offset_top() - offset)
+        }) {
+            m.set_scroll_top(top);
+        } else {
+            m.set_scroll_top(scrolled);
+        }
+        if had_focus {
+            focus(m);
+        }
+    }
+
+    /// The first message in view: its id attribute, id, and offset from the top of the view.
+    fn anchor(&self) -> Option<(&'static str, String, i32)> {
+        let m = &self.messages;
+        let top = m.scroll_top();
+        let all = m.query_selector_all(".msg").ok()?;
+        let el = (0..all.length())
+            .filter_map(|i| all.item(i))
+            .map(JsCast::unchecked_into::<HtmlElement>)
+            .find(|el| el.offset_top() + el.offset_height() > top)?;
+        let offset = el.offset_top() - top;
+        match el.get_attribute("data-id") {
+            Some(id) => Some(("data-id", id, offset)),
+            None => Some((
+                "data-client-id",
+                el.get_attribute("data-client-id")?,
+                offset,
+            )),
+        }
+    }
+
+    fn separator(&self, label: &str) {
+        let d = text(&self.doc, &self.messages, "div", "day", label);
+        attrs(&d, &[("role", "separator")]);
+    }
+
+    fn bubble(&self, s: &Strings, m: &Message, date: &Date) {
+        let doc = &self.doc;
+        let class = match m.author {
+            0 => "msg out",
+            2 => "msg sys",
+            _ => "msg in",
+        };
+        let el = child(doc, &self.messages, "div", class);
+        attrs(&el, &[("data-id", &num(m.id)), ("part", "message")]);
+        text(
+            doc,
+            &el,
+            "span",
+            "author",
+            s.get(&key("author.", m.author.min(2))),
+        );
+        if let Some(media) = &m.media {
+            self.media(s, &el, m, media);
+        }
+        if let Some(t) = m.message.as_deref().filter(|t| !t.is_empty()) {
+            text(doc, &el, "span", "text", t);
+        }
+        let mut meta = call(&self.fmt.borrow().time, date);
+        if m.author == 0 {
+            meta.push_str(" · ");
+            meta.push_str(s.get(match m.status {
+                1 => "state.delivered",
+                2 => "state.failed",
+                3 => "state.read",
+                _ => "state.sent",
+            }));
+        }
+        text(doc, &el, "span", "meta", &meta);
+    }
+
+    /// An image preview and a file link; the bytes are asked for once and linked when they arrive.
+    fn media(&self, s: &Strings, el: &Element, m: &Message, media: &Media) {
+        let doc = &self.doc;
+        let name = media
+            .name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| s.get("media.image"));
+        if is_image(media) {
+            let img = child(doc, el, "img", "preview");
+            attrs(&img, &[("alt", name)]);
+        }
+        text(doc, el, "a", "file", name);
+        let ready = self
+            .blobs
+            .borrow()
+            .iter()
+            .find(|(id, _)| *id == m.id)
+            .map(|(_, url)| url.clone());
+        match (ready, &media.url) {
+            (Some(url), _) => fill_media(el, &url),
+            (None, Some(url)) if !self.asked.borrow().contains(&m.id) => {
+                self.asked.borrow_mut().push(m.id);
+                self.later.borrow_mut().push(UiEvent::Media {
+                    chat_id: m.chat_id,
+                    message_id: m.id,
+                    url: url.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn pending(&self, s: &Strings, o: &Outgoing) {
+        let doc = &self.doc;
+        let el = child(
+            doc,
+            &self.messages,
+            "div",
+            if o.failed {
+                "msg out failed"
+            } else {
+                "msg out pending"
+            },
+        );
+        attrs(
+            &el,
+            &[
+                ("data-client-id", &o.client_message_id),
+                ("part", "message"),
+            ],
+        );
+        text(doc, &el, "span", "author", s.get("author.0"));
+        if let Some(media) = &o.media {
+            text(doc, &el, "span", "file", &media.name);
+        }
+        if !o.text.is_empty() {
+            text(doc, &el, "span", "text", &o.text);
+        }
+        let meta = text(
+            doc,
+            &el,
+            "span",
+            "meta",
+            s.get(if o.failed {
+                "state.failed"
+            } else {
+                "state.sending"
+            }),
+        );
+        if o.failed {
+            let retry = button(doc, &meta, "retry", s.get("retry"));
+            attrs(&retry, &[("data-retry", &o.client_message_id)]);
+        }
+    }
+}
