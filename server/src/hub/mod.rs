@@ -198,12 +198,7 @@ impl Connection {
             tokio::select! {
                 _ = &mut deadline => return,
                 msg = rx.next() => {
-                    let records = match msg {
-                        Some(Ok(WsMessage::Text(t))) => buf.push(t.as_str()),
-                        Some(Ok(WsMessage::Binary(b))) => buf.push_bytes(&b),
-                        Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return,
-                        Some(Ok(_)) => continue,
-                    };
+                    let Some(records) = records(&mut buf, msg) else { return };
                     match records {
                         Ok(mut recs) if !recs.is_empty() => {
                             let first = recs.remove(0);
@@ -270,12 +265,7 @@ impl Connection {
             tokio::select! {
                 msg = rx.next() => {
                     last_heard = Instant::now();
-                    let records = match msg {
-                        Some(Ok(WsMessage::Text(t))) => buf.push(t.as_str()),
-                        Some(Ok(WsMessage::Binary(b))) => buf.push_bytes(&b),
-                        Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return,
-                        Some(Ok(_)) => continue,
-                    };
+                    let Some(records) = records(&mut buf, msg) else { return };
                     match records {
                         Ok(recs) => {
                             for record in recs {
@@ -576,4 +566,18 @@ fn mark_read(
         )?;
     }
     Ok(after)
+}
+
+/// The hub records that one WebSocket message completes: none for a ping or pong, `None` when the
+/// connection is over (closed, failed or ended).
+fn records(
+    buf: &mut FrameBuffer,
+    msg: Option<Result<WsMessage, axum::Error>>,
+) -> Option<Result<Vec<String>, protocol::ProtocolError>> {
+    match msg?.ok()? {
+        WsMessage::Text(t) => Some(buf.push(t.as_str())),
+        WsMessage::Binary(b) => Some(buf.push_bytes(&b)),
+        WsMessage::Close(_) => None,
+        WsMessage::Ping(_) | WsMessage::Pong(_) => Some(Ok(Vec::new())),
+    }
 }
