@@ -185,6 +185,10 @@ mod view {
 
     type Seen = Rc<RefCell<Vec<String>>>;
 
+    fn value_of(area: &Element) -> String {
+        area.unchecked_ref::<web_sys::HtmlTextAreaElement>().value()
+    }
+
     fn describe(e: UiEvent) -> String {
         match e {
             UiEvent::Open(id) => format!("open {id}"),
@@ -481,10 +485,14 @@ mod view {
         view.set_draft(&"é".repeat(3900));
         assert!(!counter.has_attribute("hidden"));
         assert_eq!(counter.text_content().unwrap(), "196 characters left");
-        assert_eq!(
-            q(&root, "textarea").get_attribute("maxlength").as_deref(),
-            Some("4096")
-        );
+        // Typing past the limit is cut at 4096 characters, counted as characters: emoji are two
+        // UTF-16 units each, and 4096 of them still fit.
+        let area = q(&root, "textarea");
+        input(&area, &"😀".repeat(4096));
+        assert_eq!(value_of(&area).chars().count(), 4096);
+        assert_eq!(counter.text_content().unwrap(), "0 characters left");
+        input(&area, &"😀".repeat(4100));
+        assert_eq!(value_of(&area), "😀".repeat(4096));
         view.set_draft("");
         assert!(counter.has_attribute("hidden"));
     }

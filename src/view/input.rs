@@ -23,6 +23,15 @@ impl Ui {
         }
     }
 
+    /// Cuts the draft to [`LIMIT`] characters. Not `maxlength`: that counts UTF-16 units, so it would
+    /// stop at 2048 emoji while the API takes 4096 characters.
+    fn clamp(&self) {
+        let text = self.composer.value();
+        if let Some((end, _)) = text.char_indices().nth(LIMIT) {
+            self.composer.set_value(&text[..end]);
+        }
+    }
+
     fn submit(&self) {
         let text = self.composer.value();
         if !text.trim().is_empty() {
@@ -114,6 +123,7 @@ impl Ui {
     pub(super) fn input(&self, e: &Event) {
         let Some(t) = target(e) else { return };
         if t.tag_name() == "TEXTAREA" {
+            self.clamp();
             self.count();
             (self.on)(UiEvent::Draft(self.composer.value()));
         } else if t.class_name() == "search" {

@@ -377,14 +377,7 @@ impl Ui {
         );
         b.push((file.clone(), "aria-label", "attach"));
         let composer = child(doc, &form, "textarea", "");
-        attrs(
-            &composer,
-            &[
-                ("maxlength", "4096"),
-                ("rows", "1"),
-                ("aria-describedby", "left"),
-            ],
-        );
+        attrs(&composer, &[("rows", "1"), ("aria-describedby", "left")]);
         b.push((composer.clone(), "aria-label", "composer.label"));
         b.push((composer.clone(), "placeholder", "composer.placeholder"));
         let send = button(doc, &form, "send", "");
