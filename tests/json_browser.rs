@@ -249,6 +249,34 @@ fn hub_frames_keep_arguments_raw_until_decoded() {
 }
 
 #[wasm_bindgen_test]
+fn structs_are_read_by_field_name_in_any_key_order() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "camelCase")]
+    struct Strict {
+        first_id: u64,
+        note: Option<String>,
+        #[serde(default)]
+        flag: bool,
+        #[serde(skip)]
+        skipped: u8,
+        last: String,
+    }
+    let s: Strict = json::from_str(r#"{"last":"z","extra":[1],"skipped":9,"firstId":2}"#).unwrap();
+    let want = Strict {
+        first_id: 2,
+        note: None,
+        flag: false,
+        skipped: 0,
+        last: "z".into(),
+    };
+    assert_eq!(s, want);
+    // A required field missing or null, or a struct given as an array, is an error.
+    assert!(json::from_str::<Strict>(r#"{"last":"z"}"#).is_none());
+    assert!(json::from_str::<Strict>(r#"{"firstId":2,"last":null}"#).is_none());
+    assert!(json::from_str::<Strict>(r#"[2,null,false,"z"]"#).is_none());
+}
+
+#[wasm_bindgen_test]
 fn raw_outside_json_from_str_is_an_error_not_a_panic() {
     #[derive(Deserialize)]
     struct Holder {

@@ -6,7 +6,9 @@ use core::fmt;
 use std::cell::Cell;
 
 use js_sys::{Array, Object, Reflect};
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Any failure to map a value, or to write one; deliberately without detail.
@@ -184,6 +186,9 @@ impl<'de> de::Deserializer<'de> for De {
         if name != RAW {
             return v.visit_newtype_struct(self);
         }
+        if self.0.is_undefined() {
+            return Err(Error); // a missing field: `JSON.parse` makes no undefined values
+        }
         PARKED.with(|p| p.set(Some(self.0)));
         let out = v.visit_unit();
         // A visitor that did not take it must not keep it alive.
@@ -220,13 +225,22 @@ impl<'de> de::Deserializer<'de> for De {
         v.visit_map(map(self.0).ok_or(Error)?)
     }
 
+    /// A struct is read field by field, by name, through its visitor's `visit_seq`: the derived
+    /// `visit_map` matches every key against the field names, which cost 1–3 KB of wasm per type.
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, Error> {
-        self.deserialize_map(v)
+        if !self.0.is_object() || self.0.is_array() {
+            return Err(Error);
+        }
+        v.visit_seq(Fields {
+            obj: self.0,
+            names: fields,
+            i: 0,
+        })
     }
 
     /// Unit variants from strings; anything else is not a shape the panel reads.
@@ -268,6 +282,51 @@ impl<'de> SeqAccess<'de> for Seq {
 
     fn size_hint(&self) -> Option<usize> {
         Some((self.len - self.i) as usize)
+    }
+}
+
+/// A plain object's properties named in `names`, in that order: the order in which serde's derived
+/// `visit_seq` asks for a struct's fields.
+struct Fields {
+    obj: JsValue,
+    names: &'static [&'static str],
+    i: usize,
+}
+
+impl Fields {
+    fn next_value(&mut self) -> Option<JsValue> {
+        let name = self.names.get(self.i)?;
+        self.i += 1;
+        Reflect::get(&self.obj, &JsValue::from_str(name)).ok()
+    }
+}
+
+impl<'de> SeqAccess<'de> for Fields {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        match self.next_value() {
+            Some(x) => seed.deserialize(De(x)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// What derived visitors call. A missing field is `None` for an `Option`; for any other type the
+    /// answer "no element" makes the visitor use the field's default, or fail if it has none: the
+    /// same outcomes as the map path.
+    fn next_element<T: Deserialize<'de>>(&mut self) -> Result<Option<T>, Error> {
+        match self.next_value() {
+            Some(x) if x.is_undefined() => Ok(T::deserialize(De(x)).ok()),
+            Some(x) => T::deserialize(De(x)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.names.len() - self.i)
     }
 }
 
