@@ -8,8 +8,14 @@ const auth = async () => {
   const t = await r.text();
   return t.startsWith('"') ? JSON.parse(t) : t;
 };
-const token = await auth();
-const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+// No top-level await: the listeners below must be in place before the page's load event, or an early
+// Enter submits the form natively and reloads the page.
+const tokenReady = auth();
+const call = async (path, body) => fetch(path, {
+  method: body ? 'POST' : 'GET',
+  headers: { authorization: `Bearer ${await tokenReady}`, 'content-type': 'application/json' },
+  body: body && JSON.stringify(body),
+});
 let after = 0;
 let phone = $('phone').value;
 
@@ -26,10 +32,8 @@ $('say').addEventListener('submit', async (e) => {
   const text = $('text').value.trim();
   if (!text) return;
   $('text').value = '';
-  const r = await fetch('/api/channel/inbound', {
-    method: 'POST', headers,
-    body: JSON.stringify({ organizationId: 1, source: Number($('source').value), client: { name: $('name').value, phone }, text }),
-  });
+  const r = await call('/api/channel/inbound',
+    { organizationId: 1, source: Number($('source').value), client: { name: $('name').value, phone }, text });
   if (r.ok) { hasChat = true; show(text, true); } else show(`Not sent (${r.status})`, true);
 });
 // Tell the operator the customer is typing, at most every 3 s, once there is a chat to type in.
@@ -38,7 +42,7 @@ let hasChat = false;
 $('text').addEventListener('input', () => {
   if (!hasChat || Date.now() - typedAt < 3000 || !$('text').value.trim()) return;
   typedAt = Date.now();
-  fetch('/api/channel/typing', { method: 'POST', headers, body: JSON.stringify({ organizationId: 1, phone }) });
+  call('/api/channel/typing', { organizationId: 1, phone });
 });
 $('text').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('say').requestSubmit(); }
@@ -47,7 +51,7 @@ $('text').addEventListener('keydown', (e) => {
 async function poll() {
   try {
     const q = new URLSearchParams({ organizationId: 1, phone, after });
-    const r = await fetch(`/api/channel/outbound?${q}`, { headers });
+    const r = await call(`/api/channel/outbound?${q}`);
     if (r.ok) {
       const { chatId, items } = await r.json();
       hasChat = chatId != null;
