@@ -92,6 +92,16 @@ pub struct EventMeta {
     pub event_id: u64,
 }
 
+impl Message {
+    /// A one-line summary: the text, else the attachment's file name.
+    pub fn preview(&self) -> Option<&str> {
+        self.message
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .or_else(|| self.media.as_ref()?.name.as_deref())
+    }
+}
+
 impl Chat {
     /// What the list shows as the chat's name: the client's name, else the phone, else the theme.
     pub fn title(&self) -> &str {
@@ -133,6 +143,23 @@ impl Chat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preview_is_the_text_else_the_file_name() {
+        let mut m = Message {
+            message: Some("hi".into()),
+            media: Some(Media {
+                name: Some("a.png".into()),
+                ..Media::default()
+            }),
+            ..Message::default()
+        };
+        assert_eq!(m.preview(), Some("hi"));
+        m.message = Some(String::new());
+        assert_eq!(m.preview(), Some("a.png"));
+        m.media = None;
+        assert_eq!(m.preview(), None);
+    }
 
     #[test]
     fn reads_documented_and_extra_fields_leniently() {

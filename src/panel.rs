@@ -299,12 +299,6 @@ impl Drop for Panel {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: &'a str,
-}
-
 impl Inner {
     fn storage_key(&self) -> String {
         ["chathub:", &self.config.borrow().id].concat()
@@ -471,7 +465,10 @@ impl Inner {
     }
 
     fn report(&self, code: &str, message: &str) {
-        self.emit("chathub:error", &js_of(&ErrorDetail { code, message }));
+        self.emit_fields(
+            "chathub:error",
+            &[("code", code.into()), ("message", message.into())],
+        );
     }
 
     /// A `chathub:*` event on the script element, bubbling.
@@ -484,9 +481,12 @@ impl Inner {
         }
     }
 
-    fn emit_field(&self, name: &str, field: &str, value: &JsValue) {
+    /// An event whose detail is a small object made here, with no serializer.
+    fn emit_fields(&self, name: &str, fields: &[(&str, JsValue)]) {
         let detail = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&detail, &field.into(), value);
+        for (field, value) in fields {
+            let _ = js_sys::Reflect::set(&detail, &(*field).into(), value);
+        }
         self.emit(name, &detail);
     }
 
@@ -549,7 +549,7 @@ impl Inner {
             let _ = self.ready.resolve.call0(&JsValue::NULL);
             self.emit("chathub:ready", &JsValue::UNDEFINED);
         }
-        self.emit_field("chathub:connection", "state", &conn.name().into());
+        self.emit_fields("chathub:connection", &[("state", conn.name().into())]);
     }
 
     fn on_unread(&self, unread: u32) {
@@ -559,7 +559,7 @@ impl Inner {
             self.title.clone()
         };
         self.doc.set_title(&title);
-        self.emit_field("chathub:unread", "count", &unread.into());
+        self.emit_fields("chathub:unread", &[("count", unread.into())]);
     }
 
     fn perform(self: &Rc<Self>, effect: Effect) {
@@ -591,7 +591,7 @@ impl Inner {
         }
         if self.sound {
             self.chime.borrow_mut().play();
-            self.emit_field("chathub:sound", "chatId", &JsValue::from(m.chat_id as f64));
+            self.emit_fields("chathub:sound", &[("chatId", (m.chat_id as f64).into())]);
         }
         let name = self
             .state
@@ -603,13 +603,9 @@ impl Inner {
             .strings
             .borrow()
             .fill("notify.title", &[("name", &name)]);
-        let body = m
-            .message
-            .clone()
-            .or_else(|| m.media.as_ref().and_then(|x| x.name.clone()))
-            .unwrap_or_default();
+        let body = m.preview().unwrap_or("");
         let tag = crate::dom::num(m.chat_id);
-        if let Some(n) = alert::notify(&title, &body, &tag) {
+        if let Some(n) = alert::notify(&title, body, &tag) {
             if let Some(old) = self.notification.borrow_mut().replace(n) {
                 old.close();
             }

@@ -65,12 +65,11 @@ impl Ui {
                 )
             };
             text(doc, &b, "span", "time", &when);
-            let last = chat.last_message.as_ref().map_or("", |m| match &m.media {
-                Some(media) if m.message.as_deref().is_none_or(str::is_empty) => media
-                    .name
-                    .as_deref()
-                    .unwrap_or_else(|| s.get("media.image")),
-                _ => m.message.as_deref().unwrap_or(""),
+            let last = chat.last_message.as_ref().map_or("", |m| {
+                m.preview().unwrap_or(match m.media {
+                    Some(_) => s.get("media.image"),
+                    None => "",
+                })
             });
             text(doc, &b, "span", "last", last);
             if chat.count_unread > 0 {
