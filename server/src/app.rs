@@ -19,7 +19,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::auth::{bearer, query_token};
+use crate::auth::request_token;
 use crate::cli::ServeArgs;
 use crate::error::ApiError;
 use crate::hub::{self, Hub, MAX_HUB_MESSAGE};
@@ -167,10 +167,7 @@ async fn static_content_type(req: Request, next: Next) -> Response {
 /// 100 requests per second per token (header or `access_token` query), 429 past that.
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let token = bearer(&parts)
-        .map(str::to_string)
-        .or_else(|| query_token(&parts));
-    if let Some(token) = token {
+    if let Some(token) = request_token(&parts) {
         if state.limiter.check_key(&token).is_err() {
             return ApiError::RateLimited.into_response();
         }

@@ -167,6 +167,13 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// The caller's token: the bearer header, else the `access_token` query.
+pub fn request_token(parts: &Parts) -> Option<String> {
+    bearer(parts)
+        .map(str::to_string)
+        .or_else(|| query_token(parts))
+}
+
 /// The `access_token` query parameter (browsers cannot set headers on a WebSocket).
 pub fn query_token(parts: &Parts) -> Option<String> {
     let q = parts.uri.query()?;

@@ -13,8 +13,8 @@ use crate::chats::{self, chat_item, count_unread, visible_chat};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{lenient_i64, lenient_opt_i64, JsonBody, QueryParams};
 use crate::messages::{
-    insert_message, load_message, message_from_row, receive_target, MediaUpload, Message,
-    NewMessage, AUTHOR_CLIENT, MESSAGE_COLS, STATUS_NEW, STATUS_SUCCESS,
+    insert_message, message_from_row, receive_target, to_value, MediaUpload, Message, NewMessage,
+    AUTHOR_CLIENT, MESSAGE_COLS, STATUS_NEW, STATUS_SUCCESS,
 };
 use crate::organizations::visible_org;
 use crate::store::now_millis;
@@ -120,14 +120,14 @@ pub async fn inbound(
                     company_id,
                     org_id,
                     "ChatCreated",
-                    vec![serde_json::to_value(&item).unwrap_or(Value::Null)],
+                    vec![to_value(&item)],
                 )?;
             }
             tx.emit(
                 company_id,
                 org_id,
                 receive_target(&msg),
-                vec![serde_json::to_value(&msg).unwrap_or(Value::Null)],
+                vec![to_value(&msg)],
             )?;
             let unread = count_unread(tx, chat_id)?;
             tx.emit(
@@ -190,7 +190,7 @@ pub async fn outbound(
                     "UPDATE messages SET status = ?1 WHERE id = ?2",
                     rusqlite::params![STATUS_SUCCESS, m.id],
                 )?;
-                *m = load_message(tx, m.id)?;
+                m.status = STATUS_SUCCESS;
                 tx.emit(
                     chat.company_id,
                     chat.organization_id,
@@ -230,7 +230,8 @@ pub struct TypingBody {
 }
 
 /// `POST /api/channel/typing` (company) [ours]: the customer is typing in their chat. Emits
-/// `Typing(chatId, {"author": 1, "client": {name, phone}})`; nothing is stored, and Resume skips it.
+/// `Typing(chatId, {"author": 1, "client": {name, phone}})`. Like every event it is logged, but a replay
+/// (Resume or a lagged catch-up) skips it: typing is stale by then (`store::events_after`).
 pub async fn typing(
     State(state): State<AppState>,
     CompanyAuth(company_id): CompanyAuth,

@@ -283,12 +283,11 @@ pub async fn list(
         );
     }
 
-    let who_c = who;
     let out = state
         .store
         .read(move |c| {
             if let Some(org) = org_filter {
-                crate::organizations::visible_org(c, &who_c, org)?;
+                crate::organizations::visible_org(c, &who, org)?;
             }
             let total: i64 = c.query_row(
                 &format!("SELECT COUNT(*) FROM chats c JOIN organizations g ON g.id = c.organization_id{filter}"),

@@ -264,7 +264,7 @@ pub fn append_staff_message(
         chat.company_id,
         chat.organization_id,
         receive_target(&msg),
-        vec![serde_json::to_value(&msg).unwrap_or(Value::Null)],
+        vec![to_value(&msg)],
     )?;
     if m.author == AUTHOR_OPERATOR {
         take_chat(tx, &chat, who)?;
@@ -427,9 +427,9 @@ pub async fn media(
         .into_response())
 }
 
-/// Shape used by the hub and tests.
-pub fn to_value(m: &Message) -> Value {
-    serde_json::to_value(m).unwrap_or(Value::Null)
+/// A hub argument or test value in the API's JSON shape (our types always serialize).
+pub fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -83,7 +83,6 @@ pub struct HubEvent {
     pub id: i64,
     pub company_id: i64,
     pub organization_id: i64,
-    pub target: String,
     pub frame: String,
 }
 
@@ -120,7 +119,6 @@ impl Tx<'_> {
             id,
             company_id,
             organization_id,
-            target: target.to_string(),
             frame: crate::hub::protocol::event_frame(target, args, id),
         });
         Ok(id)
@@ -265,7 +263,8 @@ pub fn iso_millis(ms: i64) -> String {
         .to_string()
 }
 
-/// Events after `after` visible to a principal, oldest first (for Resume and lag recovery).
+/// Events after `after` visible to a principal, oldest first (for Resume and lag recovery). Typing
+/// is left out: it is stale by the time anyone replays it.
 pub fn events_after(
     conn: &Connection,
     company_id: i64,
@@ -276,6 +275,7 @@ pub fn events_after(
     let mut stmt = conn.prepare_cached(
         "SELECT id, company_id, organization_id, target, args FROM events
          WHERE id > ?1 AND company_id = ?2 AND (?3 IS NULL OR organization_id = ?3)
+           AND target != 'Typing'
          ORDER BY id LIMIT ?4",
     )?;
     let rows = stmt.query_map(
@@ -300,7 +300,6 @@ pub fn events_after(
             id,
             company_id,
             organization_id,
-            target,
             frame,
         });
     }

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::AppState;
-use crate::auth::{authenticate, bearer, query_token, url_query, Principal};
+use crate::auth::{authenticate, request_token, url_query, Principal};
 use crate::chats::{count_unread, visible_chat};
 use crate::error::{ApiError, ApiResult};
 use crate::json::value_i64;
@@ -68,12 +68,6 @@ impl Drop for OpenGuard {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::Relaxed);
     }
-}
-
-fn request_token(parts: &Parts) -> Option<String> {
-    bearer(parts)
-        .map(str::to_string)
-        .or_else(|| query_token(parts))
 }
 
 /// `POST /chathub/negotiate?negotiateVersion=1`.
@@ -466,8 +460,7 @@ impl Connection {
                 break;
             };
             cursor = last;
-            // Typing is stale by now.
-            for ev in batch.iter().filter(|e| e.id < upto && e.target != "Typing") {
+            for ev in batch.iter().filter(|e| e.id < upto) {
                 out.push(ev.frame.clone());
                 count += 1;
             }
