@@ -335,7 +335,7 @@ impl State {
     /// The chats the list shows. The server filtered and searched each loaded page; this also
     /// applies both to chats that arrived or changed live since.
     pub fn visible_chats(&self) -> impl Iterator<Item = &Chat> {
-        let needle = self.search.trim();
+        let needle = self.search.as_str();
         self.chats.iter().filter(move |c| {
             self.filter.is_none_or(|f| c.chat_status == f)
                 && (needle.is_empty() || c.mentions(needle))
@@ -367,7 +367,7 @@ impl State {
         fx.push(Effect::LoadChats(ChatQuery {
             page,
             status: self.filter,
-            search: self.search.trim().to_owned(),
+            search: self.search.clone(),
         }));
     }
 
@@ -380,7 +380,7 @@ impl State {
     }
 
     fn on_chats_loaded(&mut self, query: ChatQuery, page: ChatPage) {
-        if query.status != self.filter || query.search != self.search.trim() {
+        if query.status != self.filter || query.search != self.search {
             return; // answers a filter the operator has already left
         }
         self.chats_loading = false;
@@ -557,18 +557,20 @@ impl State {
         }
         let open = self.open;
         match self.chats.iter_mut().find(|c| c.id == m.chat_id) {
-            Some(chat) => {
-                if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) {
-                    if m.author == 1 && open != Some(m.chat_id) {
-                        chat.count_unread += 1;
-                    }
-                    chat.updated_at = Some(m.created_at.clone());
-                    chat.last_message = Some(m);
-                    self.dirty.chats = true;
-                    self.sort_chats();
+            Some(chat) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
+                if m.author == 1 && open != Some(m.chat_id) {
+                    chat.count_unread += 1;
                 }
+                chat.updated_at = Some(m.created_at.clone());
+                chat.last_message = Some(m);
+                self.dirty.chats = true;
+                self.sort_chats();
             }
-            None => self.load_chats(1, fx),
+            Some(_) => {} // an older message than the chat's last one
+            // A chat the list does not hold: reload it, unless a load is already on its way (a
+            // history page would otherwise ask once per message).
+            None if !self.chats_loading => self.load_chats(1, fx),
+            None => {}
         }
     }
 
@@ -806,8 +808,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Search(text) => {
-            if state.search.trim() != text.trim() {
-                state.search = text;
+            // Trimmed once here: the query, the live filter and the "no match" text all use it.
+            if state.search != text.trim() {
+                state.search = text.trim().to_owned();
                 state.requery(&mut fx);
             }
         }
@@ -1247,6 +1250,10 @@ mod tests {
         let mut s = connected();
         update(
             &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[]}"#)),
+        );
+        update(
+            &mut s,
             Msg::Frame {
                 text: event("ChatCreated", r#"{"id":4,"client":{"name":"Ann"}}"#, 1),
                 now: 2,
@@ -1261,6 +1268,27 @@ mod tests {
             },
         );
         assert!(fx.contains(&Effect::LoadChats(ChatQuery::first())));
+    }
+
+    #[test]
+    fn a_history_page_of_a_chat_not_in_the_list_reloads_the_list_once() {
+        let mut s = connected();
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[]}"#)),
+        );
+        update(&mut s, Msg::Open(9));
+        let items: Vec<String> = (1..=5).map(|id| msg(id, 9, 1, "x")).collect();
+        let fx = update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 9,
+                page: page(&items, false),
+            },
+        );
+        let reloads = fx.iter().filter(|e| matches!(e, Effect::LoadChats(_)));
+        assert_eq!(reloads.count(), 1);
+        assert_eq!(s.thread.len(), 5);
     }
 
     fn open_chat(s: &mut State, id: u64) {

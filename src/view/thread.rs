@@ -10,7 +10,7 @@ use js_sys::Date;
 use web_sys::Blob;
 
 fn is_image(m: &Media) -> bool {
-    m.kind == 1 || m.format.as_deref().is_some_and(|f| f.starts_with("image/"))
+    m.kind == 1 || m.format.as_deref().is_some_and(crate::media::is_image)
 }
 
 /// Points a media bubble's preview and link at its fetched bytes.
