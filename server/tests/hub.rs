@@ -124,9 +124,7 @@ async fn send_message_completion_and_broadcast() {
     let mark = operator_token(&srv, &company, 2).await;
     let mut olena = Hub::connect(&srv, DEV).await;
     let mut other = Hub::connect(&srv, &mark).await;
-    let chat = inbound(&srv, &company, 1, "+380661230000", "Hello").await["chatId"]
-        .as_i64()
-        .unwrap();
+    let chat = inbound_chat(&srv, &company, 1, "+380661230000", "Hello").await;
 
     // New client: ChatCreated, ReceiveMessage, UnreadChanged, in event-id order, to both operators.
     for hub in [&mut olena, &mut other] {
@@ -236,12 +234,8 @@ async fn events_reach_only_the_entitled() {
     let mut org2 = Hub::connect(&srv, &op3).await;
     let mut company_b = Hub::connect(&srv, &b).await;
 
-    let chat1 = inbound(&srv, &a, 1, "+1001", "for org 1").await["chatId"]
-        .as_i64()
-        .unwrap();
-    let chat2 = inbound(&srv, &b, 2, "+1002", "for org 2").await["chatId"]
-        .as_i64()
-        .unwrap();
+    let chat1 = inbound_chat(&srv, &a, 1, "+1001", "for org 1").await;
+    let chat2 = inbound_chat(&srv, &b, 2, "+1002", "for org 2").await;
     let e1 = org1.drain_events(QUIET).await;
     let e2 = org2.drain_events(QUIET).await;
     let eb = company_b.drain_events(QUIET).await;
@@ -289,25 +283,21 @@ async fn typing_mark_read_status_and_media_events() {
     assert_eq!(typing["arguments"][1]["operator"]["name"], "Olena");
 
     // The customer's side types through the channel simulator.
-    let r = post(
-        &srv,
-        "/api/channel/typing",
-        &company,
-        json!({"organizationId": 1, "phone": "+1003"}),
-    )
-    .await;
+    let customer_typing = |phone: &str| {
+        post(
+            &srv,
+            "/api/channel/typing",
+            &company,
+            json!({"organizationId": 1, "phone": phone}),
+        )
+    };
+    let r = customer_typing("+1003").await;
     assert_eq!(r.1["chatId"], chat);
     let typing = hub.event("Typing").await;
     assert_eq!(typing["arguments"][0], chat);
     assert_eq!(typing["arguments"][1]["author"], 1);
     assert_eq!(typing["arguments"][1]["client"]["phone"], "+1003");
-    let r = post(
-        &srv,
-        "/api/channel/typing",
-        &company,
-        json!({"organizationId": 1, "phone": "+999"}),
-    )
-    .await;
+    let r = customer_typing("+999").await;
     assert_error(&r, 404, "not_found");
 
     let r = hub
@@ -333,14 +323,7 @@ async fn typing_mark_read_status_and_media_events() {
     assert_eq!(list["items"][0]["countUnread"], 0);
     assert_eq!(list["items"][0]["lastMessage"]["status"], 3);
 
-    let (s, _) = call(
-        &srv,
-        Method::PUT,
-        "/api/chat/status",
-        Some(DEV),
-        Some(json!({"id": chat, "status": 3})),
-    )
-    .await;
+    let (s, _) = chat_status(&srv, DEV, json!({"id": chat, "status": 3})).await;
     assert_eq!(s, 200);
     let ev = hub.event("ChatStatusChanged").await;
     assert_eq!(
@@ -371,14 +354,7 @@ async fn typing_mark_read_status_and_media_events() {
     assert_eq!(ev["arguments"][0], r["result"]["id"]);
     assert_eq!(ev["arguments"][1], 1);
 
-    let (s, _) = call(
-        &srv,
-        Method::DELETE,
-        &format!("/api/chat/chats/{chat}"),
-        Some(DEV),
-        None,
-    )
-    .await;
+    let (s, _) = delete_chat(&srv, chat, DEV).await;
     assert_eq!(s, 200);
     let ev = hub.event("ChatDeleted").await;
     assert_eq!(ev["arguments"][0], chat);
@@ -471,14 +447,7 @@ async fn resume_after_disconnect_misses_nothing_and_repeats_nothing() {
         inbound(&srv, &company, 1, &format!("+200{}", i + 2), &text).await;
         missed_texts.push(text);
     }
-    call(
-        &srv,
-        Method::PUT,
-        "/api/chat/status",
-        Some(DEV),
-        Some(json!({"id": 2, "status": 3})),
-    )
-    .await;
+    chat_status(&srv, DEV, json!({"id": 2, "status": 3})).await;
     // Company B's activity must not show up.
     let b = company_token(&srv, "demo2", "demo2").await;
     inbound(&srv, &b, 2, "+2999", "not yours").await;

@@ -2,55 +2,56 @@
 
 mod common;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use common::*;
 use serde_json::json;
 
-fn mint(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chathub-server"))
-        .arg("mint-token")
-        .args(args)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("run mint-token")
+/// Runs `mint-token` on a blocking thread.
+async fn mint(args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_chathub-server"))
+            .arg("mint-token")
+            .args(args)
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("run mint-token")
+    })
+    .await
+    .unwrap()
+}
+
+/// The token `mint-token` printed on stdout.
+fn minted(out: &Output) -> String {
+    std::str::from_utf8(&out.stdout).unwrap().trim().to_string()
 }
 
 #[tokio::test]
 async fn mints_a_validated_operator_token() {
     let srv = Server::start();
-    let url = srv.url.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        mint(&[
-            "--api",
-            &url,
-            "--login",
-            "demo",
-            "--password",
-            "demo",
-            "--operator",
-            "2",
-            "--hours",
-            "2",
-        ])
-    })
-    .await
-    .unwrap();
+    let out = mint(&[
+        "--api",
+        &srv.url,
+        "--login",
+        "demo",
+        "--password",
+        "demo",
+        "--operator",
+        "2",
+        "--hours",
+        "2",
+    ])
+    .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = minted(&out);
     assert!(
         !stderr.contains(&token),
         "the token is printed once, on stdout"
     );
     let company = company_token(&srv, "demo", "demo").await;
-    let (_, v) = post(
-        &srv,
-        "/api/operator/validate-token",
-        &company,
-        json!({"token": token}),
-    )
-    .await;
+    let (_, v) = validate_token(&srv, &company, &token).await;
     assert_eq!(v["isValid"], true);
     assert_eq!(v["operatorId"], 2);
     let exp = chrono::DateTime::parse_from_rfc3339(v["expiresAt"].as_str().unwrap()).unwrap();
@@ -60,68 +61,26 @@ async fn mints_a_validated_operator_token() {
     assert_eq!(get(&srv, "/api/chat/chats", &token).await.0, 200);
 
     // Defaults: the first organization and its first active operator, 24 h.
-    let url = srv.url.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        mint(&["--api", &url, "--login", "demo2", "--password", "demo2"])
-    })
-    .await
-    .unwrap();
+    let out = mint(&["--api", &srv.url, "--login", "demo2", "--password", "demo2"]).await;
     assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let (_, v) = post(
-        &srv,
-        "/api/operator/validate-token",
-        &company,
-        json!({"token": token}),
-    )
-    .await;
+    let token = minted(&out);
+    let (_, v) = validate_token(&srv, &company, &token).await;
     assert_eq!(v["operatorId"], 3);
 }
 
 #[tokio::test]
 async fn names_the_step_that_fails() {
     let srv = Server::start();
-    let url = srv.url.clone();
-    let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["--password".into(), "wrong".into()], "step 1/5"),
-        (
-            vec![
-                "--password".into(),
-                "demo".into(),
-                "--organization".into(),
-                "2".into(),
-            ],
-            "step 2/5",
-        ),
-        (
-            vec![
-                "--password".into(),
-                "demo".into(),
-                "--operator".into(),
-                "3".into(),
-            ],
-            "step 3/5",
-        ),
-        (
-            vec![
-                "--password".into(),
-                "demo".into(),
-                "--hours".into(),
-                "25".into(),
-            ],
-            "--hours",
-        ),
+    let cases: [(&[&str], &str); 4] = [
+        (&["--password", "wrong"], "step 1/5"),
+        (&["--password", "demo", "--organization", "2"], "step 2/5"),
+        (&["--password", "demo", "--operator", "3"], "step 3/5"),
+        (&["--password", "demo", "--hours", "25"], "--hours"),
     ];
     for (extra, expected) in cases {
-        let url = url.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            let mut args = vec!["--api".to_string(), url, "--login".into(), "demo".into()];
-            args.extend(extra);
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            mint(&refs)
-        })
-        .await
-        .unwrap();
+        let mut args = vec!["--api", srv.url.as_str(), "--login", "demo"];
+        args.extend(extra);
+        let out = mint(&args).await;
         assert!(!out.status.success());
         assert!(out.stdout.is_empty());
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -131,18 +90,15 @@ async fn names_the_step_that_fails() {
         );
     }
     // Nothing listening.
-    let out = tokio::task::spawn_blocking(|| {
-        mint(&[
-            "--api",
-            "http://127.0.0.1:9",
-            "--login",
-            "demo",
-            "--password",
-            "demo",
-        ])
-    })
-    .await
-    .unwrap();
+    let out = mint(&[
+        "--api",
+        "http://127.0.0.1:9",
+        "--login",
+        "demo",
+        "--password",
+        "demo",
+    ])
+    .await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("step 1/5"));
 }
@@ -191,29 +147,21 @@ async fn add_company_then_the_whole_flow_without_dev() {
     let company = company_token(&srv, "acme", "s3cret").await;
     let (_, orgs) = get(&srv, "/api/company/organization", &company).await;
     assert_eq!(orgs, json!([{"id": org, "name": "Acme Help"}]));
-    let (_, ops) = post(
+    let (_, ops) = synchronize(
         &srv,
-        "/api/operator/synchronize",
         &company,
         json!([{"organizationId": org, "name": "Ivy"}]),
     )
     .await;
     assert_eq!(ops[0]["name"], "Ivy");
-    let url = srv.url.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        mint(&["--api", &url, "--login", "acme", "--password", "s3cret"])
-    })
-    .await
-    .unwrap();
+    let out = mint(&["--api", &srv.url, "--login", "acme", "--password", "s3cret"]).await;
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let chat = inbound(&srv, &company, org, "+4400", "hello acme").await["chatId"]
-        .as_i64()
-        .unwrap();
+    let token = minted(&out);
+    let chat = inbound_chat(&srv, &company, org, "+4400", "hello acme").await;
     let (s, page) = get(&srv, &format!("/api/chat/{chat}/messages"), &token).await;
     assert_eq!(s, 200);
     assert_eq!(page["items"][0]["message"], "hello acme");

@@ -10,33 +10,12 @@ use serde_json::{json, Value};
 async fn integrator_flow_and_company_endpoints() {
     let srv = Server::start();
     // Bad credentials.
-    let bad = call(
-        &srv,
-        Method::POST,
-        "/api/company/get-token",
-        None,
-        Some(json!({"login":"demo","password":"x"})),
-    )
-    .await;
+    let bad = login(&srv, json!({"login":"demo","password":"x"})).await;
     assert_error(&bad, 401, "invalid_credentials");
-    let bad = call(
-        &srv,
-        Method::POST,
-        "/api/company/get-token",
-        None,
-        Some(json!({"login":"nobody","password":"demo"})),
-    )
-    .await;
+    let bad = login(&srv, json!({"login":"nobody","password":"demo"})).await;
     assert_error(&bad, 401, "invalid_credentials");
     // Lenient casing.
-    let (s, _) = call(
-        &srv,
-        Method::POST,
-        "/api/company/get-token",
-        None,
-        Some(json!({"Login":"demo","Password":"demo"})),
-    )
-    .await;
+    let (s, _) = login(&srv, json!({"Login":"demo","Password":"demo"})).await;
     assert_eq!(s, 200);
 
     let company = company_token(&srv, "demo", "demo").await;
@@ -60,9 +39,8 @@ async fn integrator_flow_and_company_endpoints() {
     );
 
     // Synchronize creates, and a repeat returns the same operator.
-    let (s, created) = post(
+    let (s, created) = synchronize(
         &srv,
-        "/api/operator/synchronize",
         &company,
         json!([{"organizationId": 1, "name": "Alex"}]),
     )
@@ -70,18 +48,16 @@ async fn integrator_flow_and_company_endpoints() {
     assert_eq!(s, 200);
     let alex = created[0]["id"].as_i64().unwrap();
     assert_eq!(created, json!([{"id": alex, "name": "Alex", "status": 0}]));
-    let (_, again) = post(
+    let (_, again) = synchronize(
         &srv,
-        "/api/operator/synchronize",
         &company,
         json!([{"organizationId": "1", "name": "Alex"}]),
     )
     .await;
     assert_eq!(again[0]["id"], alex);
     assert_error(
-        &post(
+        &synchronize(
             &srv,
-            "/api/operator/synchronize",
             &company,
             json!([{"organizationId": 2, "name": "Eve"}]),
         )
@@ -90,101 +66,47 @@ async fn integrator_flow_and_company_endpoints() {
         "not_found",
     );
     assert_error(
-        &post(
-            &srv,
-            "/api/operator/synchronize",
-            &company,
-            json!([{"organizationId": 1, "name": ""}]),
-        )
-        .await,
+        &synchronize(&srv, &company, json!([{"organizationId": 1, "name": ""}])).await,
         400,
         "bad_request",
     );
     assert_error(
-        &post(
-            &srv,
-            "/api/operator/synchronize",
-            &company,
-            json!({"organizationId": 1}),
-        )
-        .await,
+        &synchronize(&srv, &company, json!({"organizationId": 1})).await,
         400,
         "bad_request",
     );
 
     // Operator status: 200 with an empty body; then the operator cannot get a token.
-    let (s, body) = post(
-        &srv,
-        "/api/operator/status",
-        &company,
-        json!({"id": alex, "status": 1}),
-    )
-    .await;
+    let (s, body) = operator_status(&srv, &company, alex, 1).await;
     assert_eq!((s.as_u16(), body), (200, Value::String(String::new())));
     assert_error(
-        &post(
-            &srv,
-            "/api/operator/status",
-            &company,
-            json!({"id": alex, "status": 9}),
-        )
-        .await,
+        &operator_status(&srv, &company, alex, 9).await,
         400,
         "bad_request",
     );
     assert_error(
-        &post(
-            &srv,
-            "/api/operator/status",
-            &company,
-            json!({"id": 3, "status": 1}),
-        )
-        .await,
+        &operator_status(&srv, &company, 3, 1).await,
         404,
         "not_found",
     );
     assert_error(
-        &post(
-            &srv,
-            "/api/operator/get-token",
-            &company,
-            json!({"id": alex}),
-        )
-        .await,
+        &request_operator_token(&srv, &company, json!({"id": alex})).await,
         400,
         "bad_request",
     );
 
     // Operator token and validation.
     let op = operator_token(&srv, &company, 1).await;
-    let (s, v) = post(
-        &srv,
-        "/api/operator/validate-token",
-        &company,
-        json!({"token": op}),
-    )
-    .await;
+    let (s, v) = validate_token(&srv, &company, &op).await;
     assert_eq!(s, 200);
     assert_eq!(v["isValid"], true);
     assert_eq!(v["operatorId"], 1);
     assert_eq!(v["clientId"], 1);
     assert_eq!(v["error"], Value::Null);
     assert!(v["expiresAt"].as_str().unwrap().ends_with('Z'));
-    let (_, v) = post(
-        &srv,
-        "/api/operator/validate-token",
-        &company,
-        json!({"token": "garbage"}),
-    )
-    .await;
+    let (_, v) = validate_token(&srv, &company, "garbage").await;
     assert_eq!(v, json!({"isValid": false, "error": "Invalid token"}));
-    let (_, v) = post(
-        &srv,
-        "/api/operator/validate-token",
-        &company,
-        json!({"token": company}),
-    )
-    .await;
+    let (_, v) = validate_token(&srv, &company, &company).await;
     assert_eq!(v["isValid"], false);
 }
 
@@ -193,71 +115,24 @@ async fn operator_token_24_hour_rule() {
     let srv = Server::start();
     let company = company_token(&srv, "demo", "demo").await;
     let at = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
-    let (s, _) = post(
-        &srv,
-        "/api/operator/get-token",
-        &company,
-        json!({"id": 1, "expiresAt": at(24)}),
-    )
-    .await;
+    let get_token = |body: Value| request_operator_token(&srv, &company, body);
+    let (s, _) = get_token(json!({"id": 1, "expiresAt": at(24)})).await;
     assert_eq!(s, 200, "exactly 24 h is allowed");
-    let r = post(
-        &srv,
-        "/api/operator/get-token",
-        &company,
-        json!({"id": 1, "expiresAt": at(25)}),
-    )
-    .await;
+    let r = get_token(json!({"id": 1, "expiresAt": at(25)})).await;
     assert_error(&r, 400, "bad_request");
-    let r = post(
-        &srv,
-        "/api/operator/get-token",
-        &company,
-        json!({"id": 1, "expiresAt": at(-1)}),
-    )
-    .await;
+    let r = get_token(json!({"id": 1, "expiresAt": at(-1)})).await;
     assert_error(&r, 400, "bad_request");
-    let r = post(
-        &srv,
-        "/api/operator/get-token",
-        &company,
-        json!({"id": 1, "expiresAt": "soon"}),
-    )
-    .await;
+    let r = get_token(json!({"id": 1, "expiresAt": "soon"})).await;
     assert_error(&r, 400, "bad_request");
-    let r = post(
-        &srv,
-        "/api/operator/get-token",
-        &company,
-        json!({"id": 999, "expiresAt": at(1)}),
-    )
-    .await;
+    let r = get_token(json!({"id": 999, "expiresAt": at(1)})).await;
     assert_error(&r, 404, "not_found");
     // Another company's operator is "not found".
-    let r = post(
-        &srv,
-        "/api/operator/get-token",
-        &company,
-        json!({"id": 3, "expiresAt": at(1)}),
-    )
-    .await;
+    let r = get_token(json!({"id": 3, "expiresAt": at(1)})).await;
     assert_error(&r, 404, "not_found");
     // Lenient: the id as a string, no expiry (means 24 h).
-    let (s, t) = post(
-        &srv,
-        "/api/operator/get-token",
-        &company,
-        json!({"id": "2"}),
-    )
-    .await;
+    let (s, t) = get_token(json!({"id": "2"})).await;
     assert_eq!(s, 200);
-    let (_, v) = post(
-        &srv,
-        "/api/operator/validate-token",
-        &company,
-        json!({"token": t}),
-    )
-    .await;
+    let (_, v) = validate_token(&srv, &company, t).await;
     assert_eq!(v["operatorId"], 2);
 }
 
@@ -284,13 +159,7 @@ async fn token_expiry_tampering_and_kind() {
         401,
         "token_expired",
     );
-    let (_, v) = post(
-        &srv,
-        "/api/operator/validate-token",
-        DEV,
-        json!({"token": expired}),
-    )
-    .await;
+    let (_, v) = validate_token(&srv, DEV, &expired).await;
     assert_eq!(v, json!({"isValid": false, "error": "Token expired"}));
     let good = forge(claims(now, now + 600));
     assert_eq!(get(&srv, "/api/chat/chats", &good).await.0, 200);
@@ -343,7 +212,7 @@ async fn token_expiry_tampering_and_kind() {
         "wrong_token_kind",
     );
     assert_error(
-        &post(&srv, "/api/operator/get-token", DEV, json!({"id": 1})).await,
+        &request_operator_token(&srv, DEV, json!({"id": 1})).await,
         403,
         "wrong_token_kind",
     );
@@ -356,21 +225,9 @@ async fn token_expiry_tampering_and_kind() {
     let company = company_token(&srv, "demo", "demo").await;
     let mark = operator_token(&srv, &company, 2).await;
     assert_eq!(get(&srv, "/api/chat/chats", &mark).await.0, 200);
-    post(
-        &srv,
-        "/api/operator/status",
-        &company,
-        json!({"id": 2, "status": 1}),
-    )
-    .await;
+    operator_status(&srv, &company, 2, 1).await;
     assert_error(&get(&srv, "/api/chat/chats", &mark).await, 403, "forbidden");
-    post(
-        &srv,
-        "/api/operator/status",
-        &company,
-        json!({"id": 2, "status": 2}),
-    )
-    .await;
+    operator_status(&srv, &company, 2, 2).await;
     assert_error(
         &get(&srv, "/api/chat/chats", &mark).await,
         401,
@@ -410,14 +267,7 @@ async fn dev_conveniences() {
         404,
         "not_found",
     );
-    let r = call(
-        &plain,
-        Method::POST,
-        "/api/company/get-token",
-        None,
-        Some(json!({"login":"demo","password":"demo"})),
-    )
-    .await;
+    let r = login(&plain, json!({"login":"demo","password":"demo"})).await;
     assert_error(&r, 401, "invalid_credentials");
 }
 
@@ -630,9 +480,9 @@ async fn send_status_delete_and_limits() {
     assert_eq!(sent["message"]["message"], "Hi there");
 
     // Operator send: author 0, assigns the chat, opens it.
-    let (s, m) = post(
+    let (s, m) = send_message(
         &srv,
-        &format!("/api/chat/{chat}/message"),
+        chat,
         DEV,
         json!({"textMessage": "Hello", "author": 0, "media": null}),
     )
@@ -663,14 +513,8 @@ async fn send_status_delete_and_limits() {
 
     // Idempotent send.
     let body = json!({"textMessage": "Once", "clientMessageId": "3c0f7a5e-1"});
-    let (_, a) = post(
-        &srv,
-        &format!("/api/chat/{chat}/message"),
-        DEV,
-        body.clone(),
-    )
-    .await;
-    let (_, b) = post(&srv, &format!("/api/chat/{chat}/message"), DEV, body).await;
+    let (_, a) = send_message(&srv, chat, DEV, body.clone()).await;
+    let (_, b) = send_message(&srv, chat, DEV, body).await;
     assert_eq!(a, b);
     assert_eq!(a["clientMessageId"], "3c0f7a5e-1");
     let (_, page) = get(&srv, &format!("/api/chat/{chat}/messages"), DEV).await;
@@ -685,22 +529,10 @@ async fn send_status_delete_and_limits() {
     );
 
     // System messages are allowed, customer-authored ones are not.
-    let (s, sys) = post(
-        &srv,
-        &format!("/api/chat/{chat}/message"),
-        DEV,
-        json!({"textMessage": "Note", "author": 2}),
-    )
-    .await;
+    let (s, sys) = send_message(&srv, chat, DEV, json!({"textMessage": "Note", "author": 2})).await;
     assert_eq!((s.as_u16(), sys["author"].clone()), (200, json!(2)));
     assert_error(
-        &post(
-            &srv,
-            &format!("/api/chat/{chat}/message"),
-            DEV,
-            json!({"textMessage": "x", "author": 1}),
-        )
-        .await,
+        &send_message(&srv, chat, DEV, json!({"textMessage": "x", "author": 1})).await,
         400,
         "bad_request",
     );
@@ -708,58 +540,29 @@ async fn send_status_delete_and_limits() {
     // Limits and bad input.
     let long = "я".repeat(4096);
     assert_eq!(
-        post(
-            &srv,
-            &format!("/api/chat/{chat}/message"),
-            DEV,
-            json!({"textMessage": long})
-        )
-        .await
-        .0,
+        send_message(&srv, chat, DEV, json!({"textMessage": long}))
+            .await
+            .0,
         200
     );
     let too_long = "a".repeat(4097);
     assert_error(
-        &post(
-            &srv,
-            &format!("/api/chat/{chat}/message"),
-            DEV,
-            json!({"textMessage": too_long}),
-        )
-        .await,
+        &send_message(&srv, chat, DEV, json!({"textMessage": too_long})).await,
         400,
         "bad_request",
     );
     assert_error(
-        &post(
-            &srv,
-            &format!("/api/chat/{chat}/message"),
-            DEV,
-            json!({"textMessage": "  "}),
-        )
-        .await,
+        &send_message(&srv, chat, DEV, json!({"textMessage": "  "})).await,
         400,
         "bad_request",
     );
     assert_error(
-        &post(
-            &srv,
-            &format!("/api/chat/{chat}/message"),
-            DEV,
-            json!({"textMessage": 5}),
-        )
-        .await,
+        &send_message(&srv, chat, DEV, json!({"textMessage": 5})).await,
         400,
         "bad_request",
     );
     assert_error(
-        &post(
-            &srv,
-            "/api/chat/999999/message",
-            DEV,
-            json!({"textMessage": "x"}),
-        )
-        .await,
+        &send_message(&srv, 999999, DEV, json!({"textMessage": "x"})).await,
         404,
         "not_found",
     );
@@ -776,7 +579,7 @@ async fn send_status_delete_and_limits() {
     // Ordinary bodies are capped at 64 KiB.
     let huge = json!([{"organizationId": 1, "name": "a".repeat(70_000)}]);
     assert_error(
-        &post(&srv, "/api/operator/synchronize", &company, huge).await,
+        &synchronize(&srv, &company, huge).await,
         413,
         "payload_too_large",
     );
@@ -788,51 +591,23 @@ async fn send_status_delete_and_limits() {
     );
     let huge_status = json!({"id": chat, "status": 1, "pad": "a".repeat(70_000)});
     assert_error(
-        &call(
-            &srv,
-            Method::PUT,
-            "/api/chat/status",
-            Some(DEV),
-            Some(huge_status),
-        )
-        .await,
+        &chat_status(&srv, DEV, huge_status).await,
         413,
         "payload_too_large",
     );
 
     // Chat status.
-    let (s, body) = call(
-        &srv,
-        Method::PUT,
-        "/api/chat/status",
-        Some(DEV),
-        Some(json!({"id": chat, "status": 4})),
-    )
-    .await;
+    let (s, body) = chat_status(&srv, DEV, json!({"id": chat, "status": 4})).await;
     assert_eq!((s.as_u16(), body), (200, json!("")));
     let (_, list) = get(&srv, "/api/chat/chats?phone=%2B380501112200", DEV).await;
     assert_eq!(list["items"][0]["chatStatus"], 4);
     assert_error(
-        &call(
-            &srv,
-            Method::PUT,
-            "/api/chat/status",
-            Some(DEV),
-            Some(json!({"id": chat, "status": 7})),
-        )
-        .await,
+        &chat_status(&srv, DEV, json!({"id": chat, "status": 7})).await,
         400,
         "bad_request",
     );
     assert_error(
-        &call(
-            &srv,
-            Method::PUT,
-            "/api/chat/status",
-            Some(DEV),
-            Some(json!({"id": 999999, "status": 1})),
-        )
-        .await,
+        &chat_status(&srv, DEV, json!({"id": 999999, "status": 1})).await,
         404,
         "not_found",
     );
@@ -848,14 +623,7 @@ async fn send_status_delete_and_limits() {
     );
 
     // Delete: gone from the list and from every chat endpoint; a new message opens a new chat.
-    let (s, _) = call(
-        &srv,
-        Method::DELETE,
-        &format!("/api/chat/chats/{chat}"),
-        Some(DEV),
-        None,
-    )
-    .await;
+    let (s, _) = delete_chat(&srv, chat, DEV).await;
     assert_eq!(s, 200);
     let (_, list) = get(&srv, "/api/chat/chats?phone=%2B380501112200", DEV).await;
     assert_eq!(list["total"], 0);
@@ -864,18 +632,7 @@ async fn send_status_delete_and_limits() {
         404,
         "not_found",
     );
-    assert_error(
-        &call(
-            &srv,
-            Method::DELETE,
-            &format!("/api/chat/chats/{chat}"),
-            Some(DEV),
-            None,
-        )
-        .await,
-        404,
-        "not_found",
-    );
+    assert_error(&delete_chat(&srv, chat, DEV).await, 404, "not_found");
     let again = inbound(&srv, &company, 1, "+380501112200", "New start").await;
     assert_ne!(again["chatId"], json!(chat));
 
@@ -888,13 +645,11 @@ async fn media_messages() {
     use base64::Engine;
     let srv = Server::start();
     let company = company_token(&srv, "demo", "demo").await;
-    let chat = inbound(&srv, &company, 1, "+380501112201", "Photo?").await["chatId"]
-        .as_i64()
-        .unwrap();
+    let chat = inbound_chat(&srv, &company, 1, "+380501112201", "Photo?").await;
     let bytes: Vec<u8> = (0..=255u8).collect();
     let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
     let body = json!({"textMessage": "", "media": {"name": "a.jpg", "format": "image/jpeg", "dataBase64": b64, "type": 1}});
-    let (s, m) = post(&srv, &format!("/api/chat/{chat}/message"), DEV, body).await;
+    let (s, m) = send_message(&srv, chat, DEV, body).await;
     assert_eq!(s, 200, "{m}");
     assert_eq!(m["media"]["name"], "a.jpg");
     assert_eq!(m["media"]["format"], "image/jpeg");
@@ -923,23 +678,18 @@ async fn media_messages() {
     // Media may be bigger than ordinary bodies, up to its own cap; PascalCase is accepted.
     let big = base64::engine::general_purpose::STANDARD.encode(vec![7u8; 1024 * 1024]);
     let body = json!({"media": {"Name": "b.bin", "Format": "application/octet-stream", "DataBase64": big, "Type": 3}});
-    assert_eq!(
-        post(&srv, &format!("/api/chat/{chat}/message"), DEV, body)
-            .await
-            .0,
-        200
-    );
+    assert_eq!(send_message(&srv, chat, DEV, body).await.0, 200);
     let too_big = base64::engine::general_purpose::STANDARD.encode(vec![7u8; 5 * 1024 * 1024 + 1]);
     let body =
         json!({"media": {"name": "c.bin", "format": "x/y", "dataBase64": too_big, "type": 3}});
     assert_error(
-        &post(&srv, &format!("/api/chat/{chat}/message"), DEV, body).await,
+        &send_message(&srv, chat, DEV, body).await,
         413,
         "payload_too_large",
     );
     let body = json!({"media": {"name": "d.bin", "format": "x/y", "dataBase64": "!!!", "type": 3}});
     assert_error(
-        &post(&srv, &format!("/api/chat/{chat}/message"), DEV, body).await,
+        &send_message(&srv, chat, DEV, body).await,
         400,
         "bad_request",
     );
@@ -965,16 +715,10 @@ async fn channel_inbound_and_outbound() {
         (s.as_u16(), out),
         (200, json!({"chatId": chat, "items": []}))
     );
-    let (_, r1) = post(
+    let (_, r1) = send_message(&srv, chat, DEV, json!({"textMessage": "Reply 1"})).await;
+    let (_, r2) = send_message(
         &srv,
-        &format!("/api/chat/{chat}/message"),
-        DEV,
-        json!({"textMessage": "Reply 1"}),
-    )
-    .await;
-    let (_, r2) = post(
-        &srv,
-        &format!("/api/chat/{chat}/message"),
+        chat,
         DEV,
         json!({"textMessage": "Reply 2", "author": 2}),
     )
@@ -1067,12 +811,8 @@ async fn tenancy_attacks_answer_404() {
     let b = company_token(&srv, "demo2", "demo2").await;
     let op3 = operator_token(&srv, &b, 3).await;
     // Company A's chat; company B's chat.
-    let chat_a = inbound(&srv, &a, 1, "+10001", "secret A").await["chatId"]
-        .as_i64()
-        .unwrap();
-    let chat_b = inbound(&srv, &b, 2, "+10002", "secret B").await["chatId"]
-        .as_i64()
-        .unwrap();
+    let chat_a = inbound_chat(&srv, &a, 1, "+10001", "secret A").await;
+    let chat_b = inbound_chat(&srv, &b, 2, "+10002", "secret B").await;
 
     // B sees only its own.
     let (_, orgs) = get(&srv, "/api/company/organization", &b).await;
@@ -1105,40 +845,16 @@ async fn tenancy_attacks_answer_404() {
             "not_found",
         );
         assert_error(
-            &post(
-                &srv,
-                &format!("/api/chat/{chat_a}/message"),
-                token,
-                json!({"textMessage": "x"}),
-            )
-            .await,
+            &send_message(&srv, chat_a, token, json!({"textMessage": "x"})).await,
             404,
             "not_found",
         );
         assert_error(
-            &call(
-                &srv,
-                Method::PUT,
-                "/api/chat/status",
-                Some(token),
-                Some(json!({"id": chat_a, "status": 4})),
-            )
-            .await,
+            &chat_status(&srv, token, json!({"id": chat_a, "status": 4})).await,
             404,
             "not_found",
         );
-        assert_error(
-            &call(
-                &srv,
-                Method::DELETE,
-                &format!("/api/chat/chats/{chat_a}"),
-                Some(token),
-                None,
-            )
-            .await,
-            404,
-            "not_found",
-        );
+        assert_error(&delete_chat(&srv, chat_a, token).await, 404, "not_found");
         assert_error(
             &get(&srv, "/api/chat/chats?organizationId=1", token).await,
             404,
@@ -1150,17 +866,7 @@ async fn tenancy_attacks_answer_404() {
         404,
         "not_found",
     );
-    assert_error(
-        &post(
-            &srv,
-            "/api/operator/status",
-            &b,
-            json!({"id": 1, "status": 1}),
-        )
-        .await,
-        404,
-        "not_found",
-    );
+    assert_error(&operator_status(&srv, &b, 1, 1).await, 404, "not_found");
     assert_error(
         &post(
             &srv,
@@ -1190,7 +896,7 @@ async fn tenancy_attacks_answer_404() {
         "wrong_token_kind",
     );
     assert_error(
-        &post(&srv, "/api/operator/synchronize", &op3, json!([])).await,
+        &synchronize(&srv, &op3, json!([])).await,
         403,
         "wrong_token_kind",
     );
@@ -1199,13 +905,7 @@ async fn tenancy_attacks_answer_404() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 
     // An operator of one organization cannot read another organization of the same company.
-    let (_, synced) = post(
-        &srv,
-        "/api/operator/synchronize",
-        &a,
-        json!([{"organizationId": 1, "name": "Zed"}]),
-    )
-    .await;
+    let (_, synced) = synchronize(&srv, &a, json!([{"organizationId": 1, "name": "Zed"}])).await;
     let zed = operator_token(&srv, &a, synced[0]["id"].as_i64().unwrap()).await;
     assert_eq!(
         get(&srv, &format!("/api/chat/{chat_a}/messages"), &zed)
@@ -1253,9 +953,9 @@ async fn data_and_tokens_survive_a_restart() {
     let op = operator_token(&srv, &company, 1).await;
     let sent = inbound(&srv, &company, 1, "+380509990000", "Before restart").await;
     let chat = sent["chatId"].as_i64().unwrap();
-    let (_, reply) = post(
+    let (_, reply) = send_message(
         &srv,
-        &format!("/api/chat/{chat}/message"),
+        chat,
         &op,
         json!({"textMessage": "Reply", "clientMessageId": "r-1"}),
     )
@@ -1274,9 +974,9 @@ async fn data_and_tokens_survive_a_restart() {
         .map(|m| m["message"].as_str().unwrap())
         .collect();
     assert_eq!(texts, vec!["Before restart", "Reply"]);
-    let (_, again) = post(
+    let (_, again) = send_message(
         &srv,
-        &format!("/api/chat/{chat}/message"),
+        chat,
         &op,
         json!({"textMessage": "Reply", "clientMessageId": "r-1"}),
     )

@@ -146,6 +146,91 @@ pub async fn post(srv: &Server, path: &str, token: &str, body: Value) -> (Status
     call(srv, Method::POST, path, Some(token), Some(body)).await
 }
 
+pub async fn put(srv: &Server, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    call(srv, Method::PUT, path, Some(token), Some(body)).await
+}
+
+pub async fn delete(srv: &Server, path: &str, token: &str) -> (StatusCode, Value) {
+    call(srv, Method::DELETE, path, Some(token), None).await
+}
+
+/// `POST /api/company/get-token` with this body and no token.
+pub async fn login(srv: &Server, body: Value) -> (StatusCode, Value) {
+    call(
+        srv,
+        Method::POST,
+        "/api/company/get-token",
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// `POST /api/operator/get-token` with this body.
+pub async fn request_operator_token(
+    srv: &Server,
+    company: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    post(srv, "/api/operator/get-token", company, body).await
+}
+
+/// `POST /api/operator/validate-token` for `token`.
+pub async fn validate_token(
+    srv: &Server,
+    company: &str,
+    token: impl serde::Serialize,
+) -> (StatusCode, Value) {
+    post(
+        srv,
+        "/api/operator/validate-token",
+        company,
+        json!({ "token": token }),
+    )
+    .await
+}
+
+/// `POST /api/operator/synchronize` with this body.
+pub async fn synchronize(srv: &Server, company: &str, body: Value) -> (StatusCode, Value) {
+    post(srv, "/api/operator/synchronize", company, body).await
+}
+
+/// `POST /api/operator/status` for operator `id`.
+pub async fn operator_status(
+    srv: &Server,
+    company: &str,
+    id: i64,
+    status: i64,
+) -> (StatusCode, Value) {
+    post(
+        srv,
+        "/api/operator/status",
+        company,
+        json!({ "id": id, "status": status }),
+    )
+    .await
+}
+
+/// `POST /api/chat/{chat}/message` with this body.
+pub async fn send_message(
+    srv: &Server,
+    chat: i64,
+    token: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    post(srv, &format!("/api/chat/{chat}/message"), token, body).await
+}
+
+/// `PUT /api/chat/status` with this body.
+pub async fn chat_status(srv: &Server, token: &str, body: Value) -> (StatusCode, Value) {
+    put(srv, "/api/chat/status", token, body).await
+}
+
+/// `DELETE /api/chat/chats/{chat}`.
+pub async fn delete_chat(srv: &Server, chat: i64, token: &str) -> (StatusCode, Value) {
+    delete(srv, &format!("/api/chat/chats/{chat}"), token).await
+}
+
 /// Assert an error status and the `{"error","code"}` body.
 #[track_caller]
 pub fn assert_error(res: &(StatusCode, Value), status: u16, code: &str) {
@@ -159,27 +244,15 @@ pub fn assert_error(res: &(StatusCode, Value), status: u16, code: &str) {
 }
 
 pub async fn company_token(srv: &Server, login: &str, password: &str) -> String {
-    let (status, v) = call(
-        srv,
-        Method::POST,
-        "/api/company/get-token",
-        None,
-        Some(json!({ "login": login, "password": password })),
-    )
-    .await;
+    let (status, v) = self::login(srv, json!({ "login": login, "password": password })).await;
     assert_eq!(status, 200, "{v}");
     v.as_str().expect("token string").to_string()
 }
 
 pub async fn operator_token(srv: &Server, company: &str, operator: i64) -> String {
     let exp = chrono::Utc::now() + chrono::Duration::hours(1);
-    let (status, v) = post(
-        srv,
-        "/api/operator/get-token",
-        company,
-        json!({ "id": operator, "expiresAt": exp.to_rfc3339() }),
-    )
-    .await;
+    let body = json!({ "id": operator, "expiresAt": exp.to_rfc3339() });
+    let (status, v) = request_operator_token(srv, company, body).await;
     assert_eq!(status, 200, "{v}");
     v.as_str().expect("token string").to_string()
 }
@@ -194,6 +267,13 @@ pub async fn inbound(srv: &Server, company: &str, org: i64, phone: &str, text: &
     .await;
     assert_eq!(status, 200, "{v}");
     v
+}
+
+/// [`inbound`], returning the chat id.
+pub async fn inbound_chat(srv: &Server, company: &str, org: i64, phone: &str, text: &str) -> i64 {
+    inbound(srv, company, org, phone, text).await["chatId"]
+        .as_i64()
+        .unwrap()
 }
 
 /// Sign arbitrary claims with the test secret.
