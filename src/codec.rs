@@ -1,8 +1,7 @@
 //! The SignalR JSON hub protocol, as pure data: records split on `0x1E`, the handshake and the
 //! message types the panel uses. Arguments stay raw JSON until the caller knows their type.
 
-use crate::json::{self, Raw};
-use serde::Deserialize;
+use crate::json::{self, Value};
 
 /// Every SignalR JSON record ends with this byte.
 pub const RS: char = '\u{1e}';
@@ -69,11 +68,11 @@ pub enum HubMessage {
     Invocation {
         invocation_id: Option<String>,
         target: String,
-        arguments: Vec<Raw>,
+        arguments: Vec<Value>,
     },
     Completion {
         invocation_id: String,
-        result: Option<Raw>,
+        result: Option<Value>,
         error: Option<String>,
     },
     Ping,
@@ -85,60 +84,52 @@ pub enum HubMessage {
     Ignored,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Wire {
-    #[serde(rename = "type")]
-    kind: Option<u32>,
-    invocation_id: Option<String>,
-    target: Option<String>,
-    #[serde(default)]
-    arguments: Vec<Raw>,
-    result: Option<Raw>,
-    error: Option<String>,
-    #[serde(default)]
-    allow_reconnect: bool,
-}
-
 fn malformed(why: &str) -> CodecError {
     CodecError::Malformed(why.into())
 }
 
 /// Reads the server's handshake answer: `{}` or `{"error": "..."}`.
 pub fn decode_handshake(record: &str) -> Result<(), CodecError> {
-    #[derive(Deserialize)]
-    struct Answer {
-        error: Option<String>,
-    }
-    let answer: Answer = json::from_str(record).ok_or_else(|| malformed("not a JSON object"))?;
-    match answer.error {
+    let not_object = || malformed("not a JSON object");
+    let answer = Value::parse(record).ok_or_else(not_object)?;
+    let mut f = answer.fields().ok_or_else(not_object)?;
+    match f.get::<String>("error") {
         Some(why) => Err(CodecError::Refused(why)),
         None => Ok(()),
     }
 }
 
 pub fn decode(record: &str) -> Result<HubMessage, CodecError> {
-    let wire: Wire = json::from_str(record).ok_or_else(|| malformed("not a hub message"))?;
-    let kind = wire.kind.ok_or_else(|| malformed("no type"))?;
+    let not_hub = || malformed("not a hub message");
+    let value = Value::parse(record).ok_or_else(not_hub)?;
+    let mut f = value.fields().ok_or_else(not_hub)?;
+    let kind: Option<u32> = f.get("type");
+    let invocation_id: Option<String> = f.get("invocationId");
+    let target: Option<String> = f.get("target");
+    let arguments: Vec<Value> = f.or_default("arguments");
+    let result: Option<Value> = f.get("result");
+    let error: Option<String> = f.get("error");
+    let allow_reconnect: bool = f.or_default("allowReconnect");
+    let kind = f
+        .done(kind)
+        .ok_or_else(not_hub)?
+        .ok_or_else(|| malformed("no type"))?;
     Ok(match kind {
         1 => HubMessage::Invocation {
-            invocation_id: wire.invocation_id,
-            target: wire
-                .target
-                .ok_or_else(|| malformed("invocation without target"))?,
-            arguments: wire.arguments,
+            invocation_id,
+            target: target.ok_or_else(|| malformed("invocation without target"))?,
+            arguments,
         },
         3 => HubMessage::Completion {
-            invocation_id: wire
-                .invocation_id
+            invocation_id: invocation_id
                 .ok_or_else(|| malformed("completion without invocationId"))?,
-            result: wire.result,
-            error: wire.error,
+            result,
+            error,
         },
         6 => HubMessage::Ping,
         7 => HubMessage::Close {
-            error: wire.error,
-            allow_reconnect: wire.allow_reconnect,
+            error,
+            allow_reconnect,
         },
         _ => HubMessage::Ignored,
     })

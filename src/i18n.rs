@@ -107,23 +107,14 @@ impl Table {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Table {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Table;
-            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-                f.write_str("an object of strings")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Table, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some(pair) = m.next_entry()? {
-                    pairs.push(pair);
-                }
-                Ok(Table(pairs))
-            }
-        }
-        d.deserialize_map(V)
+impl crate::json::FromJson for Table {
+    /// Every value must be a string, or the file is refused.
+    fn from_json(v: &crate::json::Value) -> Option<Self> {
+        let entries = v.entries()?.into_iter();
+        entries
+            .map(|(k, v)| Some((k, v.decode()?)))
+            .collect::<Option<_>>()
+            .map(Table)
     }
 }
 

@@ -1,10 +1,9 @@
 //! The API's objects as the panel reads them. Lenient: missing fields take defaults, unknown ones are
 //! ignored, because the hosted service documents little.
 
-use serde::{Deserialize, Serialize};
+use crate::json::{FromJson, Value};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Message {
     pub id: u64,
     pub chat_id: u64,
@@ -18,22 +17,18 @@ pub struct Message {
     pub client_message_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Media {
     pub name: Option<String>,
     pub format: Option<String>,
     pub url: Option<String>,
-    #[serde(rename = "type")]
     pub kind: u8,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Chat {
     pub id: u64,
     pub theme: Option<String>,
-    pub operator: Option<Operator>,
     /// 0 New, 1 Open, 2 Waiting, 3 OnPause, 4 Closed.
     pub chat_status: u8,
     pub count_unread: u32,
@@ -43,53 +38,127 @@ pub struct Chat {
     pub updated_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct Operator {
-    pub id: u64,
-    pub name: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Client {
     pub name: Option<String>,
     pub phone: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct ChatPage {
-    pub total: u64,
     pub items: Vec<Chat>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct MessagePage {
     pub items: Vec<Message>,
     pub has_more: bool,
 }
 
 /// The answer to SignalR's negotiate: the id that goes into the WebSocket URL.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Negotiated {
-    pub connection_token: Option<String>,
-    pub connection_id: Option<String>,
+#[derive(Debug, Clone, Default)]
+pub struct Negotiated(pub Option<String>);
+
+/// The `{ "eventId": N }` the reference server appends to every event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventMeta {
+    pub event_id: u64,
 }
 
-impl Negotiated {
-    pub fn id(self) -> Option<String> {
-        self.connection_token.or(self.connection_id)
+// Readers in the API's field names. Missing fields default and unknown ones are ignored, because the
+// hosted service documents little; a field of the wrong type refuses the object.
+
+impl FromJson for Message {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let m = Message {
+            id: f.or_default("id"),
+            chat_id: f.or_default("chatId"),
+            message: f.get("message"),
+            author: f.or_default("author"),
+            media: f.get("media"),
+            status: f.or_default("status"),
+            created_at: f.or_default("createdAt"),
+            client_message_id: f.get("clientMessageId"),
+        };
+        f.done(m)
     }
 }
 
-/// The `{ "eventId": N }` the reference server appends to every event.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct EventMeta {
-    pub event_id: u64,
+impl FromJson for Media {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let m = Media {
+            name: f.get("name"),
+            format: f.get("format"),
+            url: f.get("url"),
+            kind: f.or_default("type"),
+        };
+        f.done(m)
+    }
+}
+
+impl FromJson for Chat {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let c = Chat {
+            id: f.or_default("id"),
+            theme: f.get("theme"),
+            chat_status: f.or_default("chatStatus"),
+            count_unread: f.or_default("countUnread"),
+            source: f.get("source"),
+            client: f.get("client"),
+            last_message: f.get("lastMessage"),
+            updated_at: f.get("updatedAt"),
+        };
+        f.done(c)
+    }
+}
+
+impl FromJson for Client {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let c = Client {
+            name: f.get("name"),
+            phone: f.get("phone"),
+        };
+        f.done(c)
+    }
+}
+
+impl FromJson for ChatPage {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let items = f.or_default("items");
+        f.done(ChatPage { items })
+    }
+}
+
+impl FromJson for MessagePage {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let page = MessagePage {
+            items: f.or_default("items"),
+            has_more: f.or_default("hasMore"),
+        };
+        f.done(page)
+    }
+}
+
+impl FromJson for Negotiated {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let id = f.get("connectionToken").or_else(|| f.get("connectionId"));
+        f.done(Negotiated(id))
+    }
+}
+
+impl FromJson for EventMeta {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let event_id = f.or_default("eventId");
+        f.done(EventMeta { event_id })
+    }
 }
 
 impl Message {
@@ -163,7 +232,7 @@ mod tests {
 
     #[test]
     fn reads_documented_and_extra_fields_leniently() {
-        let chat: Chat = serde_json::from_str(
+        let chat: Chat = crate::json::from_str(
             r#"{"id":123,"theme":"Order #491","operator":{"id":21,"name":"Jane","photo":null},
                "chatStatus":1,"countUnread":3,"source":2,"client":{"name":"","phone":"+380"},
                "lastMessage":{"id":5,"chatId":123,"message":"hi","author":1,"status":1,
@@ -173,7 +242,7 @@ mod tests {
         assert_eq!(chat.title(), "+380");
         assert_eq!(chat.count_unread, 3);
         assert_eq!(chat.activity(), "2026-11-21T10:00:00.000Z");
-        let bare: Chat = serde_json::from_str(r#"{"id":1}"#).unwrap();
+        let bare: Chat = crate::json::from_str(r#"{"id":1}"#).unwrap();
         assert_eq!(bare.title(), "");
     }
 }

@@ -14,7 +14,6 @@ use crate::state::{update, Conn, Dirty, Effect, Msg, Saved, State};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
 use gloo_timers::callback::{Interval, Timeout};
-use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -122,13 +121,6 @@ enum Job {
     File(web_sys::File),
     /// Ask for desktop-notification permission (only ever from the opt-in button).
     Permission,
-}
-
-/// A serializable value as a plain JS object, for event details.
-fn js_of<T: Serialize>(value: &T) -> JsValue {
-    json::to_string(value)
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::NULL)
 }
 
 fn now() -> u64 {
@@ -313,10 +305,9 @@ impl Inner {
         let Some(storage) = session_storage() else {
             return;
         };
-        let saved = self.state.borrow().saved();
-        let _ = match crate::json::to_string(&saved) {
-            Some(text) if saved != Saved::default() => storage.set_item(&self.storage_key(), &text),
-            _ => storage.remove_item(&self.storage_key()),
+        let _ = match self.state.borrow().saved_json() {
+            Some(text) => storage.set_item(&self.storage_key(), &text),
+            None => storage.remove_item(&self.storage_key()),
         };
     }
 
@@ -576,8 +567,8 @@ impl Inner {
             Effect::SetStatus { chat_id, status } => Call::Status { chat_id, status },
             Effect::Reconnect => return self.schedule_reconnect(),
             Effect::Error { code, message } => return self.report(code, &message),
-            Effect::Received(m) => {
-                self.emit("chathub:message", &js_of(&m));
+            Effect::Received(m, json) => {
+                self.emit("chathub:message", &json.to_js());
                 return self.alert(&m);
             }
         };
@@ -667,7 +658,7 @@ impl Inner {
         let msg = match &job {
             Job::Call(Call::Negotiate) => {
                 self.negotiation.borrow_mut().take();
-                return match json::from_str::<Negotiated>(&text).and_then(Negotiated::id) {
+                return match json::from_str::<Negotiated>(&text).and_then(|n| n.0) {
                     Some(id) => self.open_socket(&id),
                     None => self.schedule_reconnect(),
                 };

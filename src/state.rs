@@ -4,12 +4,10 @@
 
 use crate::codec::{self, HubMessage, RecordBuffer};
 use crate::dom::num;
-use crate::json::{self, Raw};
+use crate::json::{self, FromJson, Obj, Value};
 use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
 use crate::token::TokenProblem;
 use crate::window::Window;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 /// Send a ping when the socket has been quiet this long (the SignalR default).
 pub const PING_EVERY_MS: u64 = 15_000;
@@ -56,24 +54,19 @@ impl Conn {
 }
 
 /// A message the operator sent that the server has not confirmed yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     pub chat_id: u64,
     pub text: String,
     pub client_message_id: String,
-    #[serde(default)]
     pub failed: bool,
-    /// The invocation carrying it, while one is in flight.
-    #[serde(skip)]
+    /// The invocation carrying it, while one is in flight (never saved).
     pub invocation: Option<u32>,
-    #[serde(default)]
     pub media: Option<OutMedia>,
 }
 
 /// A file the operator attached, as `SendMediaMessage` takes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutMedia {
     pub name: String,
     pub format: String,
@@ -118,21 +111,100 @@ impl ChatQuery {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+/// The second argument of `Typing`: who types.
 struct Typist {
     author: u8,
     client: Option<crate::model::Client>,
 }
 
+impl FromJson for Typist {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let t = Typist {
+            author: f.or_default("author"),
+            client: f.get("client"),
+        };
+        f.done(t)
+    }
+}
+
 /// What survives a page reload (in sessionStorage): the open chat, the draft and unsent messages.
-/// Never the token.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+/// Never the token. Written by [`State::saved_json`] in the same field names.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Saved {
     pub open: Option<u64>,
     pub draft: String,
     pub outbox: Vec<Outgoing>,
+}
+
+impl FromJson for Saved {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let saved = Saved {
+            open: f.get("open"),
+            draft: f.or_default("draft"),
+            outbox: f.or_default("outbox"),
+        };
+        f.done(saved)
+    }
+}
+
+impl FromJson for Outgoing {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let o = Outgoing {
+            chat_id: f.get("chatId")?,
+            text: f.or_default("text"),
+            client_message_id: f.get("clientMessageId")?,
+            failed: f.or_default("failed"),
+            invocation: None,
+            media: f.get("media"),
+        };
+        f.done(o)
+    }
+}
+
+impl FromJson for OutMedia {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let m = OutMedia {
+            name: f.or_default("name"),
+            format: f.or_default("format"),
+            data_base64: f.or_default("dataBase64"),
+            kind: f.or_default("kind"),
+        };
+        f.done(m)
+    }
+}
+
+impl Outgoing {
+    fn to_json(&self) -> String {
+        let o = Obj::new()
+            .num("chatId", self.chat_id)
+            .str("text", &self.text)
+            .str("clientMessageId", &self.client_message_id)
+            .bool("failed", self.failed);
+        match &self.media {
+            Some(m) => o.raw(
+                "media",
+                &m.to_json(["name", "format", "dataBase64", "kind"]),
+            ),
+            None => o,
+        }
+        .end()
+    }
+}
+
+impl OutMedia {
+    /// The four fields under the given names: the hub's and the saved state's differ.
+    fn to_json(&self, [name, format, data, kind]: [&str; 4]) -> String {
+        Obj::new()
+            .str(name, &self.name)
+            .str(format, &self.format)
+            .str(data, &self.data_base64)
+            .num(kind, self.kind.into())
+            .end()
+    }
 }
 
 /// What changed since the shell last drew.
@@ -249,7 +321,7 @@ pub enum Msg {
     },
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Effect {
     /// Write this record to the socket.
     Send(String),
@@ -272,8 +344,9 @@ pub enum Effect {
         code: &'static str,
         message: String,
     },
-    /// A new message reached the panel (for the host's `chathub:message`).
-    Received(Message),
+    /// A new message reached the panel: read, and as the server sent it (the host's
+    /// `chathub:message` detail).
+    Received(Message, Value),
 }
 
 impl Default for State {
@@ -306,20 +379,7 @@ impl Default for State {
     }
 }
 
-/// `SendMediaMessage`'s media argument, in the field names the hub documents.
-fn media_json(m: &OutMedia) -> String {
-    let mut out = String::from("{\"Name\":");
-    out.push_str(&json::string(&m.name));
-    out.push_str(",\"Format\":");
-    out.push_str(&json::string(&m.format));
-    out.push_str(",\"DataBase64\":");
-    out.push_str(&json::string(&m.data_base64));
-    out.push_str(",\"Type\":");
-    out.push_str(if m.kind == 1 { "1}" } else { "0}" });
-    out
-}
-
-fn arg<T: DeserializeOwned>(args: &[Raw], i: usize) -> Option<T> {
+fn arg<T: FromJson>(args: &[Value], i: usize) -> Option<T> {
     args.get(i)?.decode()
 }
 
@@ -455,12 +515,18 @@ impl State {
         self.chats.iter().map(|c| c.count_unread).sum()
     }
 
-    pub fn saved(&self) -> Saved {
-        Saved {
-            open: self.open,
-            draft: self.draft.clone(),
-            outbox: self.outbox.clone(),
+    /// What survives a reload, as JSON ([`Saved`]); `None` when there is nothing to keep. Written
+    /// from borrowed state: it runs on every keystroke of the draft.
+    pub fn saved_json(&self) -> Option<String> {
+        if self.open.is_none() && self.draft.is_empty() && self.outbox.is_empty() {
+            return None;
         }
+        let outbox = json::array(self.outbox.iter().map(Outgoing::to_json));
+        let saved = match self.open {
+            Some(open) => Obj::new().num("open", open),
+            None => Obj::new(),
+        };
+        Some(saved.str("draft", &self.draft).raw("outbox", &outbox).end())
     }
 
     fn set_conn(&mut self, conn: Conn) {
@@ -502,7 +568,11 @@ impl State {
             let (chat, cmid) = (num(o.chat_id), json::string(&o.client_message_id));
             let (target, body) = match &o.media {
                 None => ("SendMessage", json::string(&o.text)),
-                Some(m) => ("SendMediaMessage", media_json(m)),
+                // `SendMediaMessage`'s media argument, in the field names the hub documents.
+                Some(m) => (
+                    "SendMediaMessage",
+                    m.to_json(["Name", "Format", "DataBase64", "Type"]),
+                ),
             };
             let id = self.invoke(target, &[&chat, &body, &cmid], now, fx);
             self.outbox[i].invocation = Some(id);
@@ -591,8 +661,8 @@ impl State {
         }
     }
 
-    fn on_event(&mut self, target: &str, args: &[Raw], now: u64, fx: &mut Vec<Effect>) {
-        if let Some(meta) = args.last().and_then(Raw::decode::<EventMeta>) {
+    fn on_event(&mut self, target: &str, args: &[Value], now: u64, fx: &mut Vec<Effect>) {
+        if let Some(meta) = args.last().and_then(Value::decode::<EventMeta>) {
             if meta.event_id != 0 && meta.event_id <= self.last_event_id {
                 return; // already applied: a replay must not repeat anything
             }
@@ -605,7 +675,7 @@ impl State {
                     return;
                 };
                 if self.thread.binary_search_by_key(&m.id, |x| x.id).is_err() {
-                    fx.push(Effect::Received(m.clone()));
+                    fx.push(Effect::Received(m.clone(), args[0].clone()));
                 }
                 if m.author == 1 && self.typing.as_ref().is_some_and(|t| t.chat_id == m.chat_id) {
                     self.set_typing(None); // the message they were typing has arrived
@@ -662,7 +732,7 @@ impl State {
     fn on_completion(
         &mut self,
         id: &str,
-        result: Option<Raw>,
+        result: Option<Value>,
         error: Option<String>,
         fx: &mut Vec<Effect>,
     ) {
@@ -1000,7 +1070,7 @@ mod tests {
     }
 
     fn chats(json: &str) -> ChatPage {
-        serde_json::from_str(json).unwrap()
+        json::from_str(json).unwrap()
     }
 
     fn event(target: &str, arg: &str, event_id: u64) -> String {
@@ -1068,7 +1138,7 @@ mod tests {
             Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[{"id":7}]}"#)),
         );
         assert_eq!(update(&mut s, Msg::Open(7)), vec![Effect::LoadHistory(7)]);
-        let page: MessagePage = serde_json::from_str(&format!(
+        let page: MessagePage = json::from_str(&format!(
             r#"{{"items":[{}],"hasMore":false}}"#,
             msg(1, 7, 1, "2026-11-21T09:00:00.000Z")
         ))
@@ -1086,7 +1156,7 @@ mod tests {
                 now: 2,
             },
         );
-        assert!(matches!(&fx[..], [Effect::Received(m)] if m.id == 2));
+        assert!(matches!(&fx[..], [Effect::Received(m, _)] if m.id == 2));
         // The same event again (a replay) changes nothing.
         assert!(update(&mut s, Msg::Frame { text: live, now: 3 }).is_empty());
         assert_eq!(
@@ -1452,13 +1522,10 @@ mod tests {
             },
         );
         assert!(s.take_dirty().saved);
-        let json = serde_json::to_string(&s.saved()).unwrap();
+        let json = s.saved_json().unwrap();
         assert!(!json.contains("invocation"), "{json}");
         let mut fresh = State::default();
-        update(
-            &mut fresh,
-            Msg::Restore(serde_json::from_str(&json).unwrap()),
-        );
+        update(&mut fresh, Msg::Restore(json::from_str(&json).unwrap()));
         assert_eq!(fresh.open, Some(7));
         assert_eq!(fresh.draft, "half a tho");
         assert_eq!(fresh.outbox.len(), 1);
@@ -1508,8 +1575,7 @@ mod tests {
             "the server's count wins"
         );
         update(&mut s, Msg::Open(1));
-        let page =
-            serde_json::from_str(&format!(r#"{{"items":[{}]}}"#, msg(3, 1, 1, "y"))).unwrap();
+        let page = json::from_str(&format!(r#"{{"items":[{}]}}"#, msg(3, 1, 1, "y"))).unwrap();
         let fx = update(&mut s, Msg::HistoryLoaded { chat_id: 1, page });
         assert_eq!(
             fx,

@@ -1,8 +1,6 @@
 //! Token inspection before connecting: the JWT payload's `exp`, read without checking the signature
 //! (only the server can). A token that cannot be read is invalid; one past its `exp` is expired.
 
-use serde::Deserialize;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenProblem {
     Invalid,
@@ -17,10 +15,6 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> 
     if token == DEV_TOKEN {
         return Ok(None);
     }
-    #[derive(Deserialize)]
-    struct Claims {
-        exp: Option<u64>,
-    }
     let mut parts = token.trim().split('.');
     let (Some(_), Some(payload), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -29,8 +23,10 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> 
     };
     let bytes = base64url(payload).ok_or(TokenProblem::Invalid)?;
     let text = String::from_utf8(bytes).map_err(|_| TokenProblem::Invalid)?;
-    let claims: Claims = crate::json::from_str(&text).ok_or(TokenProblem::Invalid)?;
-    match claims.exp {
+    let claims = crate::json::Value::parse(&text).ok_or(TokenProblem::Invalid)?;
+    let mut claims = claims.fields().ok_or(TokenProblem::Invalid)?;
+    let exp: Option<u64> = claims.get("exp");
+    match claims.done(exp).ok_or(TokenProblem::Invalid)? {
         Some(exp) if exp <= now_secs => Err(TokenProblem::Expired),
         exp => Ok(exp),
     }
