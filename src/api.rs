@@ -50,7 +50,7 @@ pub struct Api {
 }
 
 fn push_num(out: &mut String, n: u64) {
-    out.push_str(&crate::dom::num(n));
+    out.push_str(&crate::text::num(n));
 }
 
 impl Call {

@@ -27,7 +27,7 @@ impl CodecError {
             CodecError::Malformed(why) => ("malformed hub message: ", why),
             CodecError::Refused(why) => ("hub refused the handshake: ", why),
         };
-        [head, why].concat()
+        crate::text::cat(&[head, why])
     }
 }
 
@@ -49,12 +49,19 @@ pub struct RecordBuffer {
 impl RecordBuffer {
     pub fn push(&mut self, chunk: &str) -> Vec<String> {
         self.pending.push_str(chunk);
-        let Some(last) = self.pending.rfind(RS) else {
+        // RS is one ASCII byte, so byte positions are char boundaries.
+        let Some(last) = self.pending.bytes().rposition(|b| b == RS as u8) else {
             return Vec::new();
         };
-        let rest = self.pending.split_off(last + RS.len_utf8());
+        let rest = self.pending.split_off(last + 1);
         let done = core::mem::replace(&mut self.pending, rest);
-        done.split_terminator(RS).map(str::to_owned).collect()
+        let mut records = Vec::new();
+        let mut left = done.as_str();
+        while let Some((record, more)) = crate::text::split_once(left, RS as u8) {
+            records.push(record.to_owned());
+            left = more;
+        }
+        records
     }
 
     pub fn clear(&mut self) {
@@ -140,7 +147,7 @@ pub fn invocation(id: Option<u32>, target: &str, args: &[&str]) -> String {
     let mut out = String::from("{\"type\":1,");
     if let Some(id) = id {
         out.push_str("\"invocationId\":\"");
-        out.push_str(&crate::dom::num(id.into()));
+        out.push_str(&crate::text::num(id.into()));
         out.push_str("\",");
     }
     out.push_str("\"target\":");

@@ -37,21 +37,6 @@ pub fn clear(el: &Element) {
     el.set_text_content(None);
 }
 
-/// The decimal digits of `n`, without the formatting machinery.
-pub fn num(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[i..].iter().map(|&d| d as char).collect()
-}
-
 /// An event listener owned by whoever holds it: dropping it removes it from its target.
 pub struct Listener {
     target: EventTarget,

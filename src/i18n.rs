@@ -1,6 +1,8 @@
 //! Every visible string goes through [`Strings::get`]. English is built in; other languages are JSON
 //! files beside the wasm (`locales/<lang>.json`), fetched only when used, and fall back key by key.
 
+use crate::text::split_once;
+
 /// Languages shipped as JSON beside the wasm.
 pub const SHIPPED: &[&str] = &[
     "sq", "es", "nl", "ko", "uk", "pt", "da", "bs", "hr", "mt", "ar",
@@ -110,11 +112,11 @@ impl Table {
 impl crate::json::FromJson for Table {
     /// Every value must be a string, or the file is refused.
     fn from_json(v: &crate::json::Value) -> Option<Self> {
-        let entries = v.entries()?.into_iter();
-        entries
-            .map(|(k, v)| Some((k, v.decode()?)))
-            .collect::<Option<_>>()
-            .map(Table)
+        let mut pairs = Vec::new();
+        for (k, v) in v.entries()? {
+            pairs.push((k, v.decode()?));
+        }
+        Some(Table(pairs))
     }
 }
 
@@ -131,7 +133,8 @@ impl Strings {
         candidates
             .into_iter()
             .filter_map(|c| {
-                let base = c.split(['-', '_']).next()?.to_ascii_lowercase();
+                let end = c.bytes().position(|b| b == b'-' || b == b'_');
+                let base = c[..end.unwrap_or(c.len())].to_ascii_lowercase();
                 SHIPPED.iter().chain(&["en"]).find(|s| **s == base).copied()
             })
             .next()
@@ -173,19 +176,16 @@ impl Strings {
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut rest = self.get(key);
         let mut out = String::with_capacity(rest.len());
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let arg = after.find('}').and_then(|close| {
-                let name = &after[..close];
-                args.iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (close, *v))
+        while let Some((before, after)) = split_once(rest, b'{') {
+            out.push_str(before);
+            let arg = split_once(after, b'}').and_then(|(name, tail)| {
+                let value = args.iter().find(|(k, _)| *k == name)?.1;
+                Some((value, tail))
             });
             match arg {
-                Some((close, value)) => {
+                Some((value, tail)) => {
                     out.push_str(value);
-                    rest = &after[close + 1..];
+                    rest = tail;
                 }
                 None => {
                     out.push('{');

@@ -9,7 +9,8 @@
 //! - [`backoff`]: the reconnect policy;
 //! - [`media`]: attachments as the hub takes them;
 //! - [`token`]: reading a token's expiry before connecting;
-//! - [`i18n`]: every visible string.
+//! - [`i18n`]: every visible string;
+//! - [`text`]: number and string tools without std's generic machinery.
 //!
 //! Browser shell, tested with `wasm_bindgen_test`:
 //! - [`mount`]: the loader's entry points, one panel per script element;
@@ -25,6 +26,7 @@ pub mod json;
 pub mod media;
 pub mod model;
 pub mod state;
+pub mod text;
 pub mod token;
 pub mod window;
 

@@ -11,6 +11,7 @@ use crate::media;
 use crate::model::{ChatPage, Message, MessagePage, Negotiated};
 use crate::socket::{Socket, SocketEvent};
 use crate::state::{update, Conn, Dirty, Effect, Msg, Saved, State};
+use crate::text::{cat, num};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
 use gloo_timers::callback::{Interval, Timeout};
@@ -52,7 +53,7 @@ impl Config {
             .to_owned();
         Config {
             id: script.id(),
-            hub: attr(script, "hub").unwrap_or_else(|| [&api, "/chathub"].concat()),
+            hub: attr(script, "hub").unwrap_or_else(|| cat(&[&api, "/chathub"])),
             api,
             token: attr(script, "token").unwrap_or_default(),
         }
@@ -172,7 +173,7 @@ impl Panel {
             &browser,
         ]);
         let place = Placement {
-            host_id: &[&config.id, "-host"].concat(),
+            host_id: &cat(&[&config.id, "-host"]),
             container: attr(script, "container")
                 .and_then(|sel| doc.query_selector(&sel).ok().flatten()),
             left: attr(script, "position").as_deref() == Some("bottom-left"),
@@ -293,7 +294,7 @@ impl Drop for Panel {
 
 impl Inner {
     fn storage_key(&self) -> String {
-        ["chathub:", &self.config.borrow().id].concat()
+        cat(&["chathub:", &self.config.borrow().id])
     }
 
     fn load_saved(&self) -> Option<Saved> {
@@ -373,7 +374,7 @@ impl Inner {
             let c = self.config.borrow();
             // http(s):// becomes ws(s)://; strip_prefix rather than replacen, which links a substring search.
             let mut url = match c.hub.strip_prefix("http") {
-                Some(rest) => ["ws", rest].concat(),
+                Some(rest) => cat(&["ws", rest]),
                 None => c.hub.clone(),
             };
             url.push_str("?id=");
@@ -545,7 +546,7 @@ impl Inner {
 
     fn on_unread(&self, unread: u32) {
         let title = if unread > 0 {
-            ["(", &crate::dom::num(unread.into()), ") ", &self.title].concat()
+            cat(&["(", &num(unread.into()), ") ", &self.title])
         } else {
             self.title.clone()
         };
@@ -595,7 +596,7 @@ impl Inner {
             .borrow()
             .fill("notify.title", &[("name", &name)]);
         let body = m.preview().unwrap_or("");
-        let tag = crate::dom::num(m.chat_id);
+        let tag = num(m.chat_id);
         if let Some(n) = alert::notify(&title, body, &tag) {
             if let Some(old) = self.notification.borrow_mut().replace(n) {
                 old.close();

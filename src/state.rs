@@ -3,9 +3,9 @@
 //! ticks, then performs the effects. Nothing here touches the browser, so `cargo test` covers it.
 
 use crate::codec::{self, HubMessage, RecordBuffer};
-use crate::dom::num;
 use crate::json::{self, FromJson, Obj, Value};
 use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
+use crate::text::num;
 use crate::token::TokenProblem;
 use crate::window::Window;
 
@@ -736,7 +736,9 @@ impl State {
         error: Option<String>,
         fx: &mut Vec<Effect>,
     ) {
-        let Ok(id) = id.parse::<u32>() else { return };
+        let Some(id) = crate::text::parse::<u32>(id) else {
+            return;
+        };
         if self.resume_call == Some(id) {
             self.resume_call = None;
             if error.is_some() {

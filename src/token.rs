@@ -1,6 +1,8 @@
 //! Token inspection before connecting: the JWT payload's `exp`, read without checking the signature
 //! (only the server can). A token that cannot be read is invalid; one past its `exp` is expired.
 
+use crate::text::split_once;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenProblem {
     Invalid,
@@ -15,12 +17,11 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> 
     if token == DEV_TOKEN {
         return Ok(None);
     }
-    let mut parts = token.trim().split('.');
-    let (Some(_), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (_, rest) = split_once(token.trim(), b'.').ok_or(TokenProblem::Invalid)?;
+    let (payload, signature) = split_once(rest, b'.').ok_or(TokenProblem::Invalid)?;
+    if split_once(signature, b'.').is_some() {
         return Err(TokenProblem::Invalid);
-    };
+    }
     let bytes = base64url(payload).ok_or(TokenProblem::Invalid)?;
     let text = String::from_utf8(bytes).map_err(|_| TokenProblem::Invalid)?;
     let claims = crate::json::Value::parse(&text).ok_or(TokenProblem::Invalid)?;
@@ -36,7 +37,9 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> 
 fn base64url(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.trim_end_matches('=').bytes() {
+    // Padding only at the end; bytes, not a char pattern (no searcher in the wasm).
+    let s = &s[..s.bytes().rposition(|b| b != b'=').map_or(0, |i| i + 1)];
+    for c in s.bytes() {
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,

@@ -3,7 +3,7 @@
 //! fields by hand ([`FromJson`]); serde's derived visitors were a sixth of the wasm. Writing: [`Obj`]
 //! builds the few small objects the panel writes.
 
-use crate::dom::num;
+use crate::text::num;
 
 /// A parsed JSON value: the JS value itself in the browser, serde_json's natively.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,8 +41,7 @@ impl Value {
 
     /// An object's own entries, in order.
     pub fn entries(&self) -> Option<Vec<(String, Value)>> {
-        let entries = backend::entries(&self.0)?;
-        Some(entries.into_iter().map(|(k, v)| (k, Value(v))).collect())
+        backend::entries(&self.0)
     }
 
     /// The value for the page (an event's detail).
@@ -111,12 +110,14 @@ macro_rules! whole_numbers {
 }
 whole_numbers!(u8 u32 u64);
 
+// Loops rather than `collect::<Option<_>>()`, whose adapter is generated again for every type.
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(v: &Value) -> Option<Self> {
-        backend::items(&v.0)?
-            .into_iter()
-            .map(|x| T::from_json(&Value(x)))
-            .collect()
+        let mut out = Vec::new();
+        for x in backend::items(&v.0)? {
+            out.push(T::from_json(&x)?);
+        }
+        Some(out)
     }
 }
 
@@ -205,6 +206,7 @@ pub fn string(s: &str) -> String {
 
 #[cfg(target_arch = "wasm32")]
 mod backend {
+    use super::Value;
     use js_sys::{Array, Object, Reflect, JSON};
     use wasm_bindgen::{JsCast, JsValue};
 
@@ -239,23 +241,33 @@ mod backend {
         v.as_f64()
     }
 
-    pub fn items(v: &V) -> Option<Vec<V>> {
+    pub fn items(v: &V) -> Option<Vec<Value>> {
         let a = v.dyn_ref::<Array>()?;
-        Some((0..a.length()).map(|i| a.get(i)).collect())
+        let mut out = Vec::new();
+        for i in 0..a.length() {
+            out.push(Value(a.get(i)));
+        }
+        Some(out)
     }
 
-    pub fn entries(v: &V) -> Option<Vec<(String, V)>> {
+    pub fn entries(v: &V) -> Option<Vec<(String, Value)>> {
         if !is_object(v) {
             return None;
         }
         let keys = Object::keys(v.unchecked_ref::<Object>());
-        let entry = |key: JsValue| Some((key.as_string()?, Reflect::get(v, &key).ok()?));
-        (0..keys.length()).map(|i| entry(keys.get(i))).collect()
+        let mut out = Vec::new();
+        for i in 0..keys.length() {
+            let key = keys.get(i);
+            out.push((key.as_string()?, Value(Reflect::get(v, &key).ok()?)));
+        }
+        Some(out)
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod backend {
+    use super::Value;
+
     pub type V = serde_json::Value;
 
     pub fn parse(text: &str) -> Option<V> {
@@ -286,13 +298,17 @@ mod backend {
         v.as_f64()
     }
 
-    pub fn items(v: &V) -> Option<Vec<V>> {
-        v.as_array().cloned()
+    pub fn items(v: &V) -> Option<Vec<Value>> {
+        Some(v.as_array()?.iter().cloned().map(Value).collect())
     }
 
-    pub fn entries(v: &V) -> Option<Vec<(String, V)>> {
+    pub fn entries(v: &V) -> Option<Vec<(String, Value)>> {
         let map = v.as_object()?;
-        Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        Some(
+            map.iter()
+                .map(|(k, v)| (k.clone(), Value(v.clone())))
+                .collect(),
+        )
     }
 }
 

@@ -2,6 +2,7 @@
 //! selects and the file input, and scrolling to an edge.
 
 use super::*;
+use crate::text::parse;
 use web_sys::KeyboardEvent;
 
 /// The longest message the API takes, in characters.
@@ -42,7 +43,7 @@ impl Ui {
     }
 
     fn open_chat(&self, b: &Element, keyboard: bool) {
-        if let Some(id) = b.get_attribute("data-chat").and_then(|id| id.parse().ok()) {
+        if let Some(id) = b.get_attribute("data-chat").and_then(|id| parse(&id)) {
             (self.on)(UiEvent::Open(id));
             if keyboard {
                 focus(&self.composer);
@@ -139,9 +140,9 @@ impl Ui {
     pub(super) fn change(&self, e: &Event) {
         let Some(t) = target(e) else { return };
         match t.class_name().as_str() {
-            "filter" => (self.on)(UiEvent::Filter(self.filter.value().parse().ok())),
+            "filter" => (self.on)(UiEvent::Filter(parse(&self.filter.value()))),
             "status" => {
-                if let Ok(n) = self.status.value().parse() {
+                if let Some(n) = parse(&self.status.value()) {
                     (self.on)(UiEvent::SetStatus(n));
                 }
             }

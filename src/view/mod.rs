@@ -17,9 +17,10 @@ mod input;
 mod list;
 mod thread;
 
-use crate::dom::{attrs, child, flag, num, text, Listener};
+use crate::dom::{attrs, child, flag, text, Listener};
 use crate::i18n::Strings;
 use crate::state::{Conn, Dirty, State};
+use crate::text::num;
 use dates::Fmt;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
