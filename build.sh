@@ -73,6 +73,7 @@ build_widget() {
   # --rereloop first let it find more again (-420 B).
   wasm-opt --gufa --flatten --rereloop -Oz -Oz "${WASM_FEATURES[@]}" "$out/operator_chat_panel_bg.wasm" -o "$wasm"
   node tools/short-names.mjs "$wasm" "$out/operator_chat_panel.js"
+  node tools/slim-init.mjs "$out/operator_chat_panel.js"
   cp www/widget-script.d.ts "$DIST/"
   # Minified glue and loader (npm terser): -2.8 KB gzip.
   local js
