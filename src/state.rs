@@ -346,7 +346,7 @@ pub enum Effect {
     },
     /// A new message reached the panel: read, and as the server sent it (the host's
     /// `chathub:message` detail).
-    Received(Message, Value),
+    Received(Box<Message>, Value),
 }
 
 impl Default for State {
@@ -675,7 +675,7 @@ impl State {
                     return;
                 };
                 if self.thread.binary_search_by_key(&m.id, |x| x.id).is_err() {
-                    fx.push(Effect::Received(m.clone(), args[0].clone()));
+                    fx.push(Effect::Received(Box::new(m.clone()), args[0].clone()));
                 }
                 if m.author == 1 && self.typing.as_ref().is_some_and(|t| t.chat_id == m.chat_id) {
                     self.set_typing(None); // the message they were typing has arrived
