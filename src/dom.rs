@@ -7,7 +7,7 @@ use web_sys::{Document, Element, Event, EventTarget};
 pub fn child(doc: &Document, parent: &Element, tag: &str, class: &str) -> Element {
     let el = doc.create_element(tag).expect_throw("create_element");
     if !class.is_empty() {
-        el.set_class_name(class);
+        let _ = el.set_attribute("class", class);
     }
     parent.append_child(&el).expect_throw("append_child");
     el
@@ -27,9 +27,33 @@ pub fn attrs(el: &Element, pairs: &[(&str, &str)]) {
     }
 }
 
+// The helpers below use the attribute and `value` bindings the panel needs anyway: each other
+// binding would be one more import in the wasm and one more function in the glue.
+
 /// Sets or removes a boolean attribute such as `hidden`.
 pub fn flag(el: &Element, name: &str, on: bool) {
-    let _ = el.toggle_attribute_with_force(name, on);
+    let _ = match on {
+        true => el.set_attribute(name, ""),
+        false => el.remove_attribute(name),
+    };
+}
+
+pub fn has(el: &Element, name: &str) -> bool {
+    el.get_attribute(name).is_some()
+}
+
+pub fn class(el: &Element) -> String {
+    el.get_attribute("class").unwrap_or_default()
+}
+
+/// A form control's `value` (input, textarea and select all have one).
+pub fn value(el: &Element) -> String {
+    el.unchecked_ref::<web_sys::HtmlInputElement>().value()
+}
+
+pub fn set_value(el: &Element, value: &str) {
+    el.unchecked_ref::<web_sys::HtmlInputElement>()
+        .set_value(value)
 }
 
 /// Removes every child.

@@ -175,7 +175,7 @@ impl Panel {
         let place = Placement {
             host_id: &cat(&[&config.id, "-host"]),
             container: attr(script, "container")
-                .and_then(|sel| doc.query_selector(&sel).ok().flatten()),
+                .and_then(|sel| doc.document_element()?.query_selector(&sel).ok().flatten()),
             left: attr(script, "position").as_deref() == Some("bottom-left"),
             fallback_email: attr(script, "fallback-email"),
             fallback_url: attr(script, "fallback-url"),
@@ -211,7 +211,7 @@ impl Panel {
             }
         });
         inner.listen();
-        inner.view.start_open(script.has_attribute("open"));
+        inner.view.start_open(crate::dom::has(script, "open"));
         if let Some(saved) = inner.load_saved() {
             inner.view.set_draft(&saved.draft);
             inner.dispatch(Msg::Restore(saved));

@@ -13,7 +13,7 @@ const NEAR: usize = 200;
 impl Ui {
     /// The characters left, shown near the limit.
     pub(super) fn count(&self) {
-        let left = LIMIT.saturating_sub(self.composer.value().chars().count());
+        let left = LIMIT.saturating_sub(value(&self.composer).chars().count());
         flag(&self.counter, "hidden", left > NEAR);
         if left <= NEAR {
             let line = self
@@ -27,16 +27,16 @@ impl Ui {
     /// Cuts the draft to [`LIMIT`] characters. Not `maxlength`: that counts UTF-16 units, so it would
     /// stop at 2048 emoji while the API takes 4096 characters.
     fn clamp(&self) {
-        let text = self.composer.value();
+        let text = value(&self.composer);
         if let Some((end, _)) = text.char_indices().nth(LIMIT) {
-            self.composer.set_value(&text[..end]);
+            set_value(&self.composer, &text[..end]);
         }
     }
 
     fn submit(&self) {
-        let text = self.composer.value();
+        let text = value(&self.composer);
         if !text.trim().is_empty() {
-            self.composer.set_value("");
+            set_value(&self.composer, "");
             self.count();
             (self.on)(UiEvent::Send(text));
         }
@@ -56,10 +56,10 @@ impl Ui {
             return;
         };
         let on = &self.on;
-        match b.class_name().as_str() {
+        match class(&b).as_str() {
             "launcher" => on(UiEvent::Toggle),
             "close" => on(UiEvent::Close),
-            "notify" if !b.has_attribute("aria-disabled") => on(UiEvent::Notify),
+            "notify" if !has(&b, "aria-disabled") => on(UiEvent::Notify),
             "back" => {
                 on(UiEvent::Back);
                 match self.list.query_selector(".chat[tabindex='0']") {
@@ -89,7 +89,7 @@ impl Ui {
                 e.prevent_default();
                 self.submit();
             }
-            _ if t.class_name() != "chat" => {}
+            _ if class(&t) != "chat" => {}
             "Enter" | " " => {
                 e.prevent_default();
                 self.open_chat(&t, true);
@@ -126,12 +126,12 @@ impl Ui {
         if t.tag_name() == "TEXTAREA" {
             self.clamp();
             self.count();
-            (self.on)(UiEvent::Draft(self.composer.value()));
-        } else if t.class_name() == "search" {
+            (self.on)(UiEvent::Draft(value(&self.composer)));
+        } else if class(&t) == "search" {
             let me = self.me.clone();
             *self.search_timer.borrow_mut() = Some(Timeout::new(300, move || {
                 if let Some(ui) = me.upgrade() {
-                    (ui.on)(UiEvent::Search(ui.search.value()));
+                    (ui.on)(UiEvent::Search(value(&ui.search)));
                 }
             }));
         }
@@ -139,16 +139,16 @@ impl Ui {
 
     pub(super) fn change(&self, e: &Event) {
         let Some(t) = target(e) else { return };
-        match t.class_name().as_str() {
-            "filter" => (self.on)(UiEvent::Filter(parse(&self.filter.value()))),
+        match class(&t).as_str() {
+            "filter" => (self.on)(UiEvent::Filter(parse(&value(&self.filter)))),
             "status" => {
-                if let Some(n) = parse(&self.status.value()) {
+                if let Some(n) = parse(&value(&self.status)) {
                     (self.on)(UiEvent::SetStatus(n));
                 }
             }
             "upload" => {
                 let file = self.file.files().and_then(|f| f.get(0));
-                self.file.set_value("");
+                set_value(&self.file, "");
                 if let Some(file) = file {
                     (self.on)(UiEvent::Attach(file));
                 }

@@ -16,15 +16,17 @@ impl Ui {
         let unread = state.unread();
         flag(&self.badge, "hidden", unread == 0);
         self.badge.set_text_content(Some(&num(unread.into())));
-        self.filter
-            .set_value(state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]));
+        set_value(
+            &self.filter,
+            state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]),
+        );
         self.more.set(state.chats_more && !state.chats_loading);
 
         // Keep keyboard focus on the same chat across the redraw.
         let focused = self
             .root
             .active_element()
-            .filter(|e| e.class_name() == "chat")
+            .filter(|e| class(e) == "chat")
             .and_then(|e| e.get_attribute("data-chat"));
         let scrolled = list.scroll_top();
         clear(list);

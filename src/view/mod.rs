@@ -17,7 +17,7 @@ mod input;
 mod list;
 mod thread;
 
-use crate::dom::{attrs, child, flag, text, Listener};
+use crate::dom::{attrs, child, class, flag, has, set_value, text, value, Listener};
 use crate::i18n::Strings;
 use crate::state::{Conn, Dirty, State};
 use crate::text::num;
@@ -27,8 +27,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTextAreaElement, ShadowRoot, ShadowRootInit, ShadowRootMode, Url,
+    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, ShadowRoot,
+    ShadowRootInit, ShadowRootMode, Url,
 };
 
 const CSS: &str = include_str!("style.css");
@@ -208,17 +208,17 @@ pub struct Ui {
     notice: Element,
     notice_text: Element,
     body: Element,
-    search: HtmlInputElement,
-    filter: HtmlSelectElement,
+    search: Element,
+    filter: Element,
     list: Element,
     head: Element,
     title: Element,
-    status: HtmlSelectElement,
+    status: Element,
     messages: Element,
     typing: Element,
     form: Element,
     file: HtmlInputElement,
-    composer: HtmlTextAreaElement,
+    composer: Element,
     counter: Element,
     labels: Vec<Binding>,
     strings: RefCell<Strings>,
@@ -408,17 +408,17 @@ impl Ui {
             notice,
             notice_text,
             body,
-            search: search.unchecked_into(),
-            filter: filter.unchecked_into(),
+            search,
+            filter,
             list,
             head,
             title,
-            status: status.unchecked_into(),
+            status,
             messages,
             typing,
             form,
             file: file.unchecked_into(),
-            composer: composer.unchecked_into(),
+            composer,
             counter,
             labels: b,
             fmt: RefCell::new(Fmt::new(strings.lang())),
@@ -473,7 +473,7 @@ impl Ui {
     }
 
     pub fn is_open(&self) -> bool {
-        !self.panel.has_attribute("hidden")
+        !has(&self.panel, "hidden")
     }
 
     /// Shows or hides the panel, moving focus with it.
@@ -502,7 +502,7 @@ impl Ui {
     }
 
     fn show(&self, open: bool) {
-        let inline = self.host.has_attribute("data-inline");
+        let inline = has(&self.host, "data-inline");
         flag(&self.panel, "hidden", !open && !inline);
         flag(&self.launcher, "hidden", open || inline);
         attrs(
@@ -520,7 +520,7 @@ impl Ui {
 
     /// Focus where work continues: the composer of the open chat, else the search box.
     fn focus_work(&self) {
-        if self.form.has_attribute("hidden") {
+        if has(&self.form, "hidden") {
             focus(&self.search);
         } else {
             focus(&self.composer);
@@ -528,7 +528,7 @@ impl Ui {
     }
 
     pub fn set_draft(&self, text: &str) {
-        self.composer.set_value(text);
+        set_value(&self.composer, text);
         self.count();
     }
 

@@ -19,8 +19,7 @@ fn fill_media(msg: &Element, url: &str) {
         attrs(&img, &[("src", url)]);
     }
     if let Ok(Some(a)) = msg.query_selector("a.file") {
-        let name = a.text_content().unwrap_or_default();
-        attrs(&a, &[("href", url), ("download", &name)]);
+        attrs(&a, &[("href", url)]);
     }
 }
 
@@ -55,8 +54,7 @@ impl Ui {
             .set_text_content(Some(chat.map_or("", |c| c.title())));
         flag(&self.status, "hidden", chat.is_none());
         if let Some(c) = chat {
-            self.status
-                .set_value(DIGITS[usize::from(c.chat_status.min(4))]);
+            set_value(&self.status, DIGITS[usize::from(c.chat_status.min(4))]);
         }
     }
 
@@ -237,7 +235,8 @@ impl Ui {
             let img = child(doc, el, "img", "preview");
             attrs(&img, &[("alt", name)]);
         }
-        text(doc, el, "a", "file", name);
+        let a = text(doc, el, "a", "file", name);
+        attrs(&a, &[("download", name)]);
         let ready = self
             .blobs
             .borrow()
