@@ -130,7 +130,8 @@ impl Api {
         let res = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
             .await
             .map_err(|_| ApiError::Network)?;
-        let raw: web_sys::Response = res.dyn_into().map_err(|_| ApiError::Network)?;
+        // fetch resolves with a Response, and nothing else.
+        let raw: web_sys::Response = res.unchecked_into();
         match raw.status() {
             200..=299 => {}
             401 => return Err(ApiError::Unauthorized),

@@ -15,7 +15,7 @@ thread_local! {
 /// Mounts a panel for `script` unless one with its id is already mounted.
 #[wasm_bindgen]
 pub fn mount(script: Element) {
-    let id = script.id();
+    let id = script.get_attribute("id").unwrap_or_default();
     if PANELS.with_borrow(|p| p.iter().any(|p| p.id() == id)) {
         return;
     }

@@ -52,7 +52,7 @@ impl Config {
             .trim_end_matches('/')
             .to_owned();
         Config {
-            id: script.id(),
+            id: script.get_attribute("id").unwrap_or_default(),
             hub: attr(script, "hub").unwrap_or_else(|| cat(&[&api, "/chathub"])),
             api,
             token: attr(script, "token").unwrap_or_default(),
@@ -681,9 +681,8 @@ impl Inner {
             }
             Job::Call(Call::Status { .. }) => return,
             Job::Call(Call::Media { message_id, .. }) => {
-                if let Ok(blob) = value.dyn_into::<web_sys::Blob>() {
-                    self.view.media_ready(*message_id, &blob);
-                }
+                // `Call::Media` answers with `Response.blob()`.
+                self.view.media_ready(*message_id, value.unchecked_ref());
                 return;
             }
             Job::Call(Call::Locale(_)) => {

@@ -34,15 +34,14 @@ pub(super) fn call(f: &Function, date: &Date) -> String {
         .unwrap_or_default()
 }
 
-/// The local calendar day as `yyyymmdd`.
-pub(super) fn day_key(d: &Date) -> u32 {
-    d.get_full_year() * 10_000 + d.get_month() * 100 + d.get_date()
+/// The local calendar day, as days since 1970 in local time (with the UTC offset in force on that
+/// date, so summer time is right). 0 for a date that does not parse.
+pub(super) fn day_key(d: &Date) -> i64 {
+    ((d.get_time() - d.get_timezone_offset() * 60_000.0) / 86_400_000.0).floor() as i64
 }
 
 /// Today's and yesterday's [`day_key`].
-pub(super) fn days() -> (u32, u32) {
-    let d = Date::new_0();
-    let today = day_key(&d);
-    d.set_date(d.get_date() - 1);
-    (today, day_key(&d))
+pub(super) fn days() -> (i64, i64) {
+    let today = day_key(&Date::new_0());
+    (today, today - 1)
 }

@@ -85,7 +85,7 @@ impl Ui {
         let key = k.key();
         match key.as_str() {
             "Escape" => (self.on)(UiEvent::Close),
-            "Enter" if t.tag_name() == "TEXTAREA" && !k.shift_key() && !k.is_composing() => {
+            "Enter" if t == self.composer && !k.shift_key() && !k.is_composing() => {
                 e.prevent_default();
                 self.submit();
             }
@@ -123,7 +123,7 @@ impl Ui {
 
     pub(super) fn input(&self, e: &Event) {
         let Some(t) = target(e) else { return };
-        if t.tag_name() == "TEXTAREA" {
+        if t == self.composer {
             self.clamp();
             self.count();
             (self.on)(UiEvent::Draft(value(&self.composer)));
