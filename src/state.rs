@@ -79,9 +79,23 @@ pub struct OutMedia {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum History {
     More,
+    /// The chat was just opened and its newest page is on its way. Live messages may arrive first,
+    /// so an empty thread does not tell the first page from a later one.
+    Opening,
     Loading,
     /// The thread holds the chat's first message.
     Start,
+}
+
+impl History {
+    /// After a page that says whether older messages remain.
+    fn after(has_more: bool) -> History {
+        if has_more {
+            History::More
+        } else {
+            History::Start
+        }
+    }
 }
 
 /// Someone typing in a chat, shown until `until_ms` unless they type again.
@@ -894,24 +908,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Open(chat_id) => {
             if state.open != Some(chat_id) {
                 state.show_chat(Some(chat_id));
-                state.history = History::Loading;
+                state.history = History::Opening;
                 fx.push(Effect::LoadHistory(chat_id));
             }
         }
         Msg::Back => state.show_chat(None),
         Msg::HistoryLoaded { chat_id, page } => {
             if state.open == Some(chat_id) {
-                let first_load = state.thread.is_empty();
+                let first_load = state.history == History::Opening;
                 for m in page.items {
                     state.store_message(m, &mut fx);
                 }
                 if first_load {
                     state.window = Window::live(state.thread.len());
-                    state.history = if page.has_more {
-                        History::More
-                    } else {
-                        History::Start
-                    };
+                    state.history = History::after(page.has_more);
                 }
                 state.dirty.thread = true;
             }
@@ -943,11 +953,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.store_message(m, &mut fx);
                 }
                 state.window.up();
-                state.history = if page.has_more {
-                    History::More
-                } else {
-                    History::Start
-                };
+                state.history = History::after(page.has_more);
                 state.dirty.thread = true;
             }
         }
@@ -970,7 +976,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::LoadFailed { refresh } => {
             state.chats_loading = false;
-            if state.history == History::Loading {
+            if matches!(state.history, History::Loading | History::Opening) {
                 state.history = History::More;
                 state.dirty.thread = true;
             }
@@ -1387,6 +1393,45 @@ mod tests {
     }
 
     #[test]
+    fn a_live_message_before_the_first_page_does_not_stall_the_history() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        assert_eq!(s.history, History::Opening);
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(9, 7, 1, "b"), 1),
+                now: 2,
+            },
+        );
+        let page = format!(
+            r#"{{"items":[{},{}],"hasMore":false}}"#,
+            msg(1, 7, 1, "a"),
+            msg(2, 7, 0, "a")
+        );
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 7,
+                page: json::from_str(&page).unwrap(),
+            },
+        );
+        assert_eq!(s.history, History::Start);
+        assert_eq!(s.thread.iter().map(|m| m.id).collect::<Vec<_>>(), [1, 2, 9]);
+        assert_eq!(s.shown().len(), 3);
+        assert!(s.at_live_edge());
+        // A later page (after a reconnect) is not a first load: the window stays.
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 7,
+                page: json::from_str(&page).unwrap(),
+            },
+        );
+        assert_eq!(s.history, History::Start);
+    }
+
+    #[test]
     fn resume_from_the_last_event_and_apply_replays_once() {
         let mut s = connected();
         open_chat(&mut s, 7);
@@ -1737,7 +1782,7 @@ mod tests {
         use crate::window::CAP;
         let mut s = connected();
         open_chat(&mut s, 1);
-        assert_eq!(s.history, History::Loading);
+        assert_eq!(s.history, History::Opening);
         let newest: Vec<String> = (9951..=10_000).map(|i| msg(i, 1, 1, "t")).collect();
         update(
             &mut s,

@@ -109,7 +109,7 @@ impl Ui {
             return;
         }
         match state.history {
-            History::Loading => {
+            History::Loading | History::Opening => {
                 text(doc, m, "p", "history", s.get("history.loading"));
             }
             History::Start => {
