@@ -599,6 +599,15 @@ impl State {
             .sort_unstable_by(|a, b| b.activity().cmp(a.activity()).then(b.id.cmp(&a.id)));
     }
 
+    /// Moves the chat at `i` to its place, the others being in order: a live message costs a
+    /// binary search, not a sort of the whole list.
+    fn reposition(&mut self, i: usize) {
+        let chat = self.chats.remove(i);
+        let key = (chat.activity(), chat.id);
+        let at = self.chats.partition_point(|c| (c.activity(), c.id) > key);
+        self.chats.insert(at, chat);
+    }
+
     /// Adds loaded chats to the ones known, keeping whatever live events already made newer than
     /// the fetched copy. Known chats stay when a filter hides them, so the badge still counts them.
     fn merge_chats(&mut self, loaded: Vec<Chat>) {
@@ -640,15 +649,16 @@ impl State {
             self.dirty.thread = true;
         }
         let open = self.open;
-        match self.chats.iter_mut().find(|c| c.id == m.chat_id) {
-            Some(chat) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
+        let at = self.chats.iter().position(|c| c.id == m.chat_id);
+        match at.map(|i| (i, &mut self.chats[i])) {
+            Some((i, chat)) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
                 if m.author == 1 && open != Some(m.chat_id) {
                     chat.count_unread += 1;
                 }
                 chat.updated_at = Some(m.created_at.clone());
                 chat.last_message = Some(m);
                 self.dirty.chats = true;
-                self.sort_chats();
+                self.reposition(i);
             }
             Some(_) => {} // an older message than the chat's last one
             // A chat the list does not hold: reload it, unless a load is already on its way (a
@@ -717,7 +727,7 @@ impl State {
             "ChatCreated" => {
                 if let Some(chat) = arg::<Chat>(args, 0).filter(|c| self.chat(c.id).is_none()) {
                     self.chats.push(chat);
-                    self.sort_chats();
+                    self.reposition(self.chats.len() - 1);
                     self.dirty.chats = true;
                 }
             }
@@ -1136,6 +1146,24 @@ mod tests {
         );
         assert_eq!(s.chats[0].id, 3);
         assert_eq!(s.chats[0].last_message.as_ref().unwrap().id, 10);
+        // A new chat takes its place by activity, not the top or the end.
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event(
+                    "ChatCreated",
+                    r#"{"id":4,"updatedAt":"2026-11-20T12:00:00.000Z"}"#,
+                    2,
+                ),
+                now: 3,
+            },
+        );
+        let ids = |s: &State| s.chats.iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(&s), vec![3, 2, 4, 1]);
+        // The same order a full sort gives.
+        let before = ids(&s);
+        s.sort_chats();
+        assert_eq!(ids(&s), before);
     }
 
     #[test]
