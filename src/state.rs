@@ -599,15 +599,6 @@ impl State {
             .sort_unstable_by(|a, b| b.activity().cmp(a.activity()).then(b.id.cmp(&a.id)));
     }
 
-    /// Moves the chat at `i` to its place, the others being in order: a live message costs a
-    /// binary search, not a sort of the whole list.
-    fn reposition(&mut self, i: usize) {
-        let chat = self.chats.remove(i);
-        let key = (chat.activity(), chat.id);
-        let at = self.chats.partition_point(|c| (c.activity(), c.id) > key);
-        self.chats.insert(at, chat);
-    }
-
     /// Adds loaded chats to the ones known, keeping whatever live events already made newer than
     /// the fetched copy. Known chats stay when a filter hides them, so the badge still counts them.
     fn merge_chats(&mut self, loaded: Vec<Chat>) {
@@ -649,16 +640,15 @@ impl State {
             self.dirty.thread = true;
         }
         let open = self.open;
-        let at = self.chats.iter().position(|c| c.id == m.chat_id);
-        match at.map(|i| (i, &mut self.chats[i])) {
-            Some((i, chat)) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
+        match self.chats.iter_mut().find(|c| c.id == m.chat_id) {
+            Some(chat) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
                 if m.author == 1 && open != Some(m.chat_id) {
                     chat.count_unread += 1;
                 }
                 chat.updated_at = Some(m.created_at.clone());
                 chat.last_message = Some(m);
                 self.dirty.chats = true;
-                self.reposition(i);
+                self.sort_chats();
             }
             Some(_) => {} // an older message than the chat's last one
             // A chat the list does not hold: reload it, unless a load is already on its way (a
@@ -727,7 +717,7 @@ impl State {
             "ChatCreated" => {
                 if let Some(chat) = arg::<Chat>(args, 0).filter(|c| self.chat(c.id).is_none()) {
                     self.chats.push(chat);
-                    self.reposition(self.chats.len() - 1);
+                    self.sort_chats();
                     self.dirty.chats = true;
                 }
             }
