@@ -118,11 +118,10 @@ impl Api {
         }
         if let Call::Status { chat_id, status } = call {
             let _ = headers.set("Content-Type", "application/json");
-            let mut body = String::from("{\"id\":");
-            push_num(&mut body, *chat_id);
-            body.push_str(",\"status\":");
-            push_num(&mut body, (*status).into());
-            body.push('}');
+            let body = crate::json::Obj::new()
+                .num("id", *chat_id)
+                .num("status", (*status).into())
+                .end();
             init.set_body(&body.into());
         }
         init.set_headers(&headers);

@@ -144,17 +144,15 @@ pub fn decode(record: &str) -> Result<HubMessage, CodecError> {
 
 /// Encodes an invocation. `args` are JSON texts; `id` None means fire and forget.
 pub fn invocation(id: Option<u32>, target: &str, args: &[&str]) -> String {
-    let mut out = String::from("{\"type\":1,");
-    if let Some(id) = id {
-        out.push_str("\"invocationId\":\"");
-        out.push_str(&crate::text::num(id.into()));
-        out.push_str("\",");
-    }
-    out.push_str("\"target\":");
-    out.push_str(&json::string(target));
-    out.push_str(",\"arguments\":[");
-    out.push_str(&args.join(","));
-    out.push_str("]}");
+    let head = json::Obj::new().raw("type", "1");
+    let head = match id {
+        Some(id) => head.str("invocationId", &crate::text::num(id.into())),
+        None => head,
+    };
+    let mut out = head
+        .str("target", target)
+        .raw("arguments", &json::array(args))
+        .end();
     out.push(RS);
     out
 }

@@ -139,6 +139,14 @@ impl Strings {
             .unwrap_or("en")
     }
 
+    /// A language whose file has not arrived yet: English meanwhile, with the language's dates.
+    pub fn new(lang: &str) -> Strings {
+        Strings {
+            lang: lang.into(),
+            table: Table::default(),
+        }
+    }
+
     /// A language's table from its JSON file; a broken file leaves English in place.
     pub fn from_json(lang: &str, json: &str) -> Strings {
         Strings {

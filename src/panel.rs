@@ -189,8 +189,8 @@ impl Panel {
                 }
             };
             Inner {
-                view: View::build(&doc, place, Strings::from_json(lang, "{}"), on),
-                strings: RefCell::new(Strings::from_json(lang, "{}")),
+                view: View::build(&doc, place, Strings::new(lang), on),
+                strings: RefCell::new(Strings::new(lang)),
                 sound: attr(script, "sound").as_deref() != Some("off"),
                 chime: RefCell::new(Chime::default()),
                 notification: RefCell::new(None),

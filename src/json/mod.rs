@@ -165,13 +165,13 @@ impl Default for Obj {
 }
 
 /// `[a,b,…]` of values that are already JSON.
-pub fn array(items: impl IntoIterator<Item = String>) -> String {
+pub fn array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
     let mut out = String::from("[");
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&item);
+        out.push_str(item.as_ref());
     }
     out.push(']');
     out
