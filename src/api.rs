@@ -1,10 +1,10 @@
 //! REST calls to the ChatHub API. Every request carries the panel's abort signal, so an unmounted
-//! panel leaves no request behind. One [`Call`] enum and one request path: each async function
-//! becomes its own state machine in the wasm, so there is only one.
+//! panel leaves no request behind. One [`Call`] enum and one request path in two steps: the request,
+//! then the body of a response that passed [`Api::body`]'s status check.
 
 use crate::state::{ChatQuery, CHATS_PER_PAGE};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use js_sys::Promise;
+use wasm_bindgen::JsCast;
 use web_sys::{AbortSignal, Headers, RequestInit};
 
 #[derive(Debug)]
@@ -95,8 +95,8 @@ impl Call {
 }
 
 impl Api {
-    /// Performs `call`: the body as a JS string, or a Blob for media.
-    pub async fn call(&self, call: &Call) -> Result<JsValue, ApiError> {
+    /// Starts `call`: a promise of its `Response`.
+    pub fn request(&self, call: &Call) -> Result<Promise, ApiError> {
         let path = call.path();
         if path.is_empty() {
             return Err(ApiError::Body);
@@ -126,21 +126,22 @@ impl Api {
         }
         init.set_headers(&headers);
         let window = web_sys::window().ok_or(ApiError::Network)?;
-        let res = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-            .await
-            .map_err(|_| ApiError::Network)?;
+        Ok(window.fetch_with_str_and_init(&url, &init))
+    }
+
+    /// Checks a response's status and starts reading its body: a JS string, or a Blob for media.
+    pub fn body(call: &Call, response: &wasm_bindgen::JsValue) -> Result<Promise, ApiError> {
         // fetch resolves with a Response, and nothing else.
-        let raw: web_sys::Response = res.unchecked_into();
+        let raw: &web_sys::Response = response.unchecked_ref();
         match raw.status() {
             200..=299 => {}
             401 => return Err(ApiError::Unauthorized),
             s => return Err(ApiError::Status(s)),
         }
-        let body = match call {
+        match call {
             Call::Media { .. } => raw.blob(),
             _ => raw.text(),
         }
-        .map_err(|_| ApiError::Body)?;
-        JsFuture::from(body).await.map_err(|_| ApiError::Network)
+        .map_err(|_| ApiError::Body)
     }
 }

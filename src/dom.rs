@@ -92,3 +92,32 @@ impl Drop for Listener {
             .remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
     }
 }
+
+/// Hands `promise`'s outcome to `done` once it settles, without an async executor (`spawn_local` and
+/// `JsFuture` cost about 1 KB gzip). The callback belongs to the promise: wasm-bindgen registers it
+/// with the browser's FinalizationRegistry, so it is freed once the settled promise is collected.
+/// Callers hold only a `Weak` to their owner, so a panel unmounted meanwhile is not kept alive, and
+/// its requests are aborted, so they settle at once.
+pub fn when(promise: &js_sys::Promise, done: Box<dyn FnOnce(Result<JsValue, JsValue>)>) {
+    let f = Closure::<dyn FnMut(bool, JsValue)>::once(move |ok, v| {
+        done(if ok { Ok(v) } else { Err(v) })
+    })
+    .into_js_value();
+    let f: &Callback = f.unchecked_ref();
+    let promise: &Thenable = promise.unchecked_ref();
+    promise.then(
+        &f.bind(&JsValue::NULL, true),
+        &f.bind(&JsValue::NULL, false),
+    );
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // Untyped `then` and `bind` (js-sys's own bindings take typed closures and functions).
+    type Thenable;
+    #[wasm_bindgen(method)]
+    fn then(this: &Thenable, ok: &JsValue, err: &JsValue);
+    type Callback;
+    #[wasm_bindgen(method)]
+    fn bind(this: &Callback, this_arg: &JsValue, ok: bool) -> JsValue;
+}

@@ -18,7 +18,6 @@ use gloo_timers::callback::{Interval, Timeout};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
     AbortController, CustomEvent, CustomEventInit, Document, Element, ErrorEvent, ErrorEventInit,
     Notification,
@@ -115,7 +114,7 @@ struct Inner {
     notification: RefCell<Option<Notification>>,
 }
 
-/// Work that awaits the browser, all run by one async function so the wasm holds one state machine.
+/// Work that waits for the browser: each is one promise (two for a call: the response, then its body).
 enum Job {
     Call(Call),
     /// Read an attached file's bytes.
@@ -625,23 +624,36 @@ impl Inner {
                 signal,
             }
         };
+        let promise = match &job {
+            Job::Call(call) => api.request(call),
+            Job::File(file) => Ok(file.array_buffer()),
+            Job::Permission => Notification::request_permission().map_err(|_| ApiError::Body),
+        };
+        match promise {
+            Ok(promise) => self.wait(promise, job, api, true),
+            Err(e) => self.settled(job, &api.token, Err(e)),
+        }
+    }
+
+    /// Waits for one step of a job. A call's first step is its response, whose body is the second.
+    fn wait(self: &Rc<Self>, promise: js_sys::Promise, job: Job, api: Api, first: bool) {
         let weak = Rc::downgrade(self);
-        spawn_local(async move {
-            let result = match &job {
-                Job::Call(call) => api.call(call).await,
-                Job::File(file) => JsFuture::from(file.array_buffer())
-                    .await
-                    .map_err(|_| ApiError::Body),
-                Job::Permission => match Notification::request_permission() {
-                    Ok(p) => JsFuture::from(p).await.map_err(|_| ApiError::Body),
-                    Err(_) => Err(ApiError::Body),
-                },
-            };
-            match weak.upgrade() {
-                Some(p) if !api.signal.aborted() => p.settled(job, &api.token, result),
-                _ => {}
-            }
-        });
+        crate::dom::when(
+            &promise,
+            Box::new(move |result| {
+                let Some(p) = weak.upgrade().filter(|_| !api.signal.aborted()) else {
+                    return;
+                };
+                let result = result.map_err(|_| ApiError::Network);
+                match (&job, result) {
+                    (Job::Call(call), Ok(response)) if first => match Api::body(call, &response) {
+                        Ok(body) => p.wait(body, job, api, false),
+                        Err(e) => p.settled(job, &api.token, Err(e)),
+                    },
+                    (_, result) => p.settled(job, &api.token, result),
+                }
+            }),
+        );
     }
 
     fn settled(self: &Rc<Self>, job: Job, token: &str, result: Result<JsValue, ApiError>) {

@@ -631,11 +631,15 @@ impl Ui {
     fn flush_later(&self) {
         if !self.later.borrow().is_empty() {
             let me = self.me.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(ui) = me.upgrade() {
-                    ui.flush();
-                }
-            });
+            let now = js_sys::Promise::resolve(&JsValue::UNDEFINED);
+            crate::dom::when(
+                &now,
+                Box::new(move |_| {
+                    if let Some(ui) = me.upgrade() {
+                        ui.flush();
+                    }
+                }),
+            );
         }
     }
 }
