@@ -2,9 +2,7 @@
 //! chime (Web Audio, no sound file to download) and opt-in desktop notifications.
 
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    AudioContext, Notification, NotificationOptions, NotificationPermission, OscillatorType,
-};
+use web_sys::{AudioContext, Notification};
 
 /// The panel's audio context, made on the first chime and closed on drop.
 #[derive(Default)]
@@ -26,7 +24,7 @@ impl Chime {
             let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
                 return;
             };
-            osc.set_type(OscillatorType::Sine);
+            // An oscillator is a sine wave unless told otherwise.
             osc.frequency().set_value(freq);
             let g = gain.gain();
             let _ = g.set_value_at_time(0.0001, start);
@@ -44,26 +42,22 @@ impl Chime {
 impl Drop for Chime {
     fn drop(&mut self) {
         if let Some(ctx) = self.ctx.take() {
-            let _ = ctx.close();
+            crate::dom::close(&ctx);
         }
     }
 }
 
-/// Whether this browser has desktop notifications at all.
-pub fn notifications_supported() -> bool {
-    web_sys::window().is_some_and(|w| {
-        js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false)
-    })
+/// `Notification.permission`, or `None` where the browser has no desktop notifications at all.
+fn permission() -> Option<String> {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
+    get(&get(&crate::dom::window(), "Notification")?, "permission")?.as_string()
 }
 
 /// The string key describing the notification permission, for the header's opt-in control.
 pub fn notify_key() -> Option<&'static str> {
-    if !notifications_supported() {
-        return None;
-    }
-    Some(match Notification::permission() {
-        NotificationPermission::Granted => "notify.on",
-        NotificationPermission::Denied => "notify.blocked",
+    Some(match permission()?.as_str() {
+        "granted" => "notify.on",
+        "denied" => "notify.blocked",
         _ => "notify.enable",
     })
 }
@@ -73,8 +67,6 @@ pub fn notify(title: &str, body: &str, tag: &str) -> Option<Notification> {
     if notify_key() != Some("notify.on") {
         return None;
     }
-    let options = NotificationOptions::new();
-    options.set_body(body);
-    options.set_tag(tag);
-    Notification::new_with_options(title, &options).ok()
+    let options = crate::dom::object(&[("body", &body.into()), ("tag", &tag.into())]);
+    Notification::new_with_options(title, options.unchecked_ref()).ok()
 }

@@ -5,7 +5,8 @@
 use crate::state::{ChatQuery, CHATS_PER_PAGE};
 use js_sys::Promise;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortSignal, Headers, RequestInit};
+use wasm_bindgen::JsValue;
+use web_sys::AbortSignal;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -103,30 +104,34 @@ impl Api {
         }
         let url = self.base.clone() + &path;
         // Plain fetch through web-sys (gloo-net's builder linked core::fmt and the http crate).
-        let init = RequestInit::new();
-        let headers = Headers::new().map_err(|_| ApiError::Network)?;
-        init.set_method(match call {
+        let method = match call {
             Call::Negotiate => "POST",
             Call::Status { .. } => "PUT",
             _ => "GET",
-        });
-        init.set_signal(Some(&self.signal));
+        };
+        let headers = js_sys::Object::new();
+        let set = |k: &str, v: &str| js_sys::Reflect::set(&headers, &k.into(), &v.into());
+        let mut body = JsValue::UNDEFINED;
         if !matches!(call, Call::Locale(_)) {
             let mut auth = String::from("Bearer ");
             auth.push_str(&self.token);
-            let _ = headers.set("Authorization", &auth);
+            let _ = set("Authorization", &auth);
         }
         if let Call::Status { chat_id, status } = call {
-            let _ = headers.set("Content-Type", "application/json");
-            let body = crate::json::Obj::new()
+            let _ = set("Content-Type", "application/json");
+            let json = crate::json::Obj::new()
                 .num("id", *chat_id)
                 .num("status", (*status).into())
                 .end();
-            init.set_body(&body.into());
+            body = json.into();
         }
-        init.set_headers(&headers);
-        let window = web_sys::window().ok_or(ApiError::Network)?;
-        Ok(window.fetch_with_str_and_init(&url, &init))
+        let init = crate::dom::object(&[
+            ("method", &method.into()),
+            ("signal", &self.signal),
+            ("headers", &headers),
+            ("body", &body),
+        ]);
+        Ok(crate::dom::window().fetch_with_str_and_init(&url, init.unchecked_ref()))
     }
 
     /// Checks a response's status and starts reading its body: a JS string, or a Blob for media.

@@ -104,11 +104,36 @@ pub fn when(promise: &js_sys::Promise, done: Box<dyn FnOnce(Result<JsValue, JsVa
     })
     .into_js_value();
     let f: &Callback = f.unchecked_ref();
-    let promise: &Thenable = promise.unchecked_ref();
-    promise.then(
+    then(
+        promise,
         &f.bind(&JsValue::NULL, true),
         &f.bind(&JsValue::NULL, false),
     );
+}
+
+/// `promise.then(ok, err)`; `ok` may be undefined, which makes it a `catch`.
+pub fn then(promise: &js_sys::Promise, ok: &JsValue, err: &JsValue) {
+    promise.unchecked_ref::<Thenable>().then(ok, err);
+}
+
+/// A plain object from pairs, for the browser's option dictionaries (`RequestInit`, `CustomEventInit`
+/// and the like): web-sys's typed dictionaries link one setter binding per field.
+pub fn object(pairs: &[(&str, &JsValue)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+/// The page's window (web-sys's `window()` probes four globals and checks the type).
+pub fn window() -> web_sys::Window {
+    WINDOW.with(web_sys::Window::clone)
+}
+
+/// Closes a WebSocket, an AudioContext or a Notification through one binding.
+pub fn close(what: &JsValue) {
+    let _ = what.unchecked_ref::<Closable>().close();
 }
 
 #[wasm_bindgen]
@@ -120,4 +145,9 @@ extern "C" {
     type Callback;
     #[wasm_bindgen(method)]
     fn bind(this: &Callback, this_arg: &JsValue, ok: bool) -> JsValue;
+    type Closable;
+    #[wasm_bindgen(method, catch)]
+    fn close(this: &Closable) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: web_sys::Window;
 }

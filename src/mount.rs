@@ -24,52 +24,52 @@ pub fn mount(script: Element) {
     PANELS.with_borrow_mut(|p| p.push(panel));
 }
 
-/// Removes the panels matching `which` and drops them outside the borrow (drop emits events).
-fn remove(which: impl Fn(&Panel) -> bool) {
-    let gone: Vec<Rc<Panel>> = PANELS.with_borrow_mut(|p| {
+/// The panels matching `which`, taken out of the registry or cloned from it. Callers act on them
+/// outside the registry's borrow: panels emit events (mounting, dropping, reconnecting) that host
+/// code may answer by mounting or destroying panels.
+fn find(which: &dyn Fn(&Panel) -> bool, take: bool) -> Vec<Rc<Panel>> {
+    PANELS.with_borrow_mut(|p| {
+        if !take {
+            return p.iter().filter(|p| which(p)).cloned().collect();
+        }
         let (gone, keep) = p.drain(..).partition(|p| which(p));
         *p = keep;
         gone
-    });
-    drop(gone);
+    })
 }
 
 /// Unmounts the panel of `script`, if it has one; everything it owned goes with it.
 #[wasm_bindgen]
 pub fn unmount(script: Element) {
-    remove(|p| p.is_for(&script));
+    find(&|p| p.is_for(&script), true);
 }
 
 /// `ChatHub.get(id).destroy()`.
 #[wasm_bindgen]
 pub fn destroy(id: &str) {
-    remove(|p| p.id() == id);
+    find(&|p| p.id() == id, true);
 }
 
 /// The `token` attribute of `script` changed.
 #[wasm_bindgen(js_name = tokenChanged)]
 pub fn token_changed(script: Element) {
-    with(|p| p.is_for(&script), Panel::token_changed);
-}
-
-/// Calls `f` on the matching panels outside the registry's borrow, since `f` emits events that
-/// host code may answer by mounting or destroying panels.
-fn with(which: impl Fn(&Panel) -> bool, f: impl Fn(&Panel)) {
-    let found: Vec<Rc<Panel>> =
-        PANELS.with_borrow(|p| p.iter().filter(|p| which(p)).cloned().collect());
-    found.iter().for_each(|p| f(p));
+    for p in find(&|p| p.is_for(&script), false) {
+        p.token_changed();
+    }
 }
 
 /// `ChatHub.get(id).open()` / `close()` / `toggle()`: `open` undefined flips.
 #[wasm_bindgen(js_name = setOpen)]
 pub fn set_open(id: &str, open: Option<bool>) {
-    with(|p| p.id() == id, |p| p.set_open(open));
+    for p in find(&|p| p.id() == id, false) {
+        p.set_open(open);
+    }
 }
 
 /// `ChatHub.get(id).ready`, or `undefined` when no such panel is mounted.
 #[wasm_bindgen]
 pub fn ready(id: &str) -> Option<js_sys::Promise> {
-    PANELS.with_borrow(|p| p.iter().find(|p| p.id() == id).map(|p| p.ready()))
+    find(&|p| p.id() == id, false).first().map(|p| p.ready())
 }
 
 /// How many panels are mounted (for tests and diagnostics).

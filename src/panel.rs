@@ -18,10 +18,7 @@ use gloo_timers::callback::{Interval, Timeout};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    AbortController, CustomEvent, CustomEventInit, Document, Element, ErrorEvent, ErrorEventInit,
-    Notification,
-};
+use web_sys::{AbortController, CustomEvent, Document, Element, ErrorEvent, Notification};
 
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
 const TICK_MS: u32 = 2_000;
@@ -74,7 +71,7 @@ impl Ready {
         let promise = js_sys::Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
         let (resolve, reject) = settle.expect_throw("Promise executor runs at once");
         let quiet = Closure::<dyn FnMut(JsValue)>::new(|_| {});
-        let _ = promise.catch(&quiet);
+        crate::dom::then(&promise, &JsValue::UNDEFINED, quiet.as_ref());
         Ready {
             promise,
             resolve,
@@ -152,7 +149,7 @@ fn client_message_id() -> String {
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
+    crate::dom::window().session_storage().ok()?
 }
 
 impl Panel {
@@ -163,8 +160,9 @@ impl Panel {
             .document_element()
             .and_then(|e| e.get_attribute("lang"))
             .unwrap_or_default();
-        let browser = web_sys::window()
-            .and_then(|w| w.navigator().language())
+        let browser = crate::dom::window()
+            .navigator()
+            .language()
             .unwrap_or_default();
         let lang = Strings::pick([
             attr(script, "lang").unwrap_or_default().as_str(),
@@ -228,9 +226,10 @@ impl Panel {
         inner.view.set_notify(alert::notify_key());
         if lang != "en" {
             // Beside the wasm: the loader's own folder, whatever page embeds it.
-            let src = script
-                .dyn_ref::<web_sys::HtmlScriptElement>()
-                .map(|s| s.src())
+            // The resolved URL (the property, not the attribute).
+            let src = js_sys::Reflect::get(script, &"src".into())
+                .ok()
+                .and_then(|s| s.as_string())
                 .unwrap_or_default();
             // Bytes, not str::rfind: that links a char searcher for this one call.
             if let Some(dir) = src.bytes().rposition(|b| b == b'/').map(|i| &src[..=i]) {
@@ -282,7 +281,7 @@ impl Drop for Panel {
         p.drop_connection();
         p.listeners.borrow_mut().clear();
         if let Some(n) = p.notification.borrow_mut().take() {
-            n.close();
+            crate::dom::close(&n);
         }
         if p.unread.get() > 0 {
             p.doc.set_title(&p.title);
@@ -313,9 +312,7 @@ impl Inner {
 
     /// Reconnect at once when the browser says the network or the page came back.
     fn listen(self: &Rc<Self>) {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
+        let window = crate::dom::window();
         let wake = |online: Option<bool>| {
             let weak = Rc::downgrade(self);
             move |_: web_sys::Event| {
@@ -444,14 +441,9 @@ impl Inner {
         let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
         let _ = self.ready.reject.call1(&JsValue::NULL, &error);
         // The provider's troubleshooting page looks for this on window.
-        let init = ErrorEventInit::new();
-        init.set_message(message);
-        init.set_error(&error);
-        if let (Some(w), Ok(e)) = (
-            web_sys::window(),
-            ErrorEvent::new_with_event_init_dict("error", &init),
-        ) {
-            let _ = w.dispatch_event(&e);
+        let init = crate::dom::object(&[("message", &message.into()), ("error", &error)]);
+        if let Ok(e) = ErrorEvent::new_with_event_init_dict("error", init.unchecked_ref()) {
+            let _ = crate::dom::window().dispatch_event(&e);
         }
     }
 
@@ -464,21 +456,16 @@ impl Inner {
 
     /// A `chathub:*` event on the script element, bubbling.
     fn emit(&self, name: &str, detail: &JsValue) {
-        let init = CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_detail(detail);
-        if let Ok(e) = CustomEvent::new_with_event_init_dict(name, &init) {
+        let init = crate::dom::object(&[("bubbles", &JsValue::TRUE), ("detail", detail)]);
+        if let Ok(e) = CustomEvent::new_with_event_init_dict(name, init.unchecked_ref()) {
             let _ = self.script.dispatch_event(&e);
         }
     }
 
     /// An event whose detail is a small object made here, with no serializer.
     fn emit_fields(&self, name: &str, fields: &[(&str, JsValue)]) {
-        let detail = js_sys::Object::new();
-        for (field, value) in fields {
-            let _ = js_sys::Reflect::set(&detail, &(*field).into(), value);
-        }
-        self.emit(name, &detail);
+        let fields: Vec<(&str, &JsValue)> = fields.iter().map(|(k, v)| (*k, v)).collect();
+        self.emit(name, &crate::dom::object(&fields));
     }
 
     fn on_ui(self: &Rc<Self>, ev: UiEvent) {
@@ -537,7 +524,10 @@ impl Inner {
     fn on_conn(&self, conn: Conn) {
         if conn == Conn::Connected {
             self.backoff.borrow_mut().connected(now());
-            let _ = self.ready.resolve.call0(&JsValue::NULL);
+            let _ = self
+                .ready
+                .resolve
+                .call1(&JsValue::NULL, &JsValue::UNDEFINED);
             self.emit("chathub:ready", &JsValue::UNDEFINED);
         }
         self.emit_fields("chathub:connection", &[("state", conn.name().into())]);
@@ -598,7 +588,7 @@ impl Inner {
         let tag = num(m.chat_id);
         if let Some(n) = alert::notify(&title, body, &tag) {
             if let Some(old) = self.notification.borrow_mut().replace(n) {
-                old.close();
+                crate::dom::close(&old);
             }
         }
     }

@@ -1,7 +1,8 @@
-//! The hub's WebSocket, owned: dropping a [`Socket`] detaches its handlers and closes it.
+//! The hub's WebSocket, owned: dropping a [`Socket`] removes its listeners and closes it.
 
+use crate::dom::Listener;
 use wasm_bindgen::prelude::*;
-use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+use web_sys::{MessageEvent, WebSocket};
 
 pub enum SocketEvent {
     Open,
@@ -11,36 +12,32 @@ pub enum SocketEvent {
 
 pub struct Socket {
     ws: WebSocket,
-    _open: Closure<dyn FnMut(Event)>,
-    _message: Closure<dyn FnMut(MessageEvent)>,
-    _close: Closure<dyn FnMut(CloseEvent)>,
+    _listeners: [Listener; 3],
 }
 
 impl Socket {
     pub fn open(url: &str, on: impl Fn(SocketEvent) + Clone + 'static) -> Result<Socket, JsValue> {
         let ws = WebSocket::new(url)?;
-        let open = Closure::<dyn FnMut(Event)>::new({
+        let open = {
             let on = on.clone();
             move |_| on(SocketEvent::Open)
-        });
-        let message = Closure::<dyn FnMut(MessageEvent)>::new({
+        };
+        let message = {
             let on = on.clone();
-            move |e: MessageEvent| {
+            move |e: web_sys::Event| {
                 // The JSON protocol only uses text frames; binary ones are ignored.
-                if let Some(text) = e.data().as_string() {
+                if let Some(text) = e.unchecked_ref::<MessageEvent>().data().as_string() {
                     on(SocketEvent::Text(text));
                 }
             }
-        });
-        let close = Closure::<dyn FnMut(CloseEvent)>::new(move |_| on(SocketEvent::Closed));
-        ws.set_onopen(Some(open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+        };
         Ok(Socket {
+            _listeners: [
+                Listener::new(&ws, "open", open),
+                Listener::new(&ws, "message", message),
+                Listener::new(&ws, "close", move |_| on(SocketEvent::Closed)),
+            ],
             ws,
-            _open: open,
-            _message: message,
-            _close: close,
         })
     }
 
@@ -52,9 +49,7 @@ impl Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        let _ = self.ws.close();
+        // The listeners go with the struct, after this: the close event this causes is not heard.
+        crate::dom::close(&self.ws);
     }
 }

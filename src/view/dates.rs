@@ -42,6 +42,6 @@ pub(super) fn day_key(d: &Date) -> i64 {
 
 /// Today's and yesterday's [`day_key`].
 pub(super) fn days() -> (i64, i64) {
-    let today = day_key(&Date::new_0());
+    let today = day_key(&Date::new(&Date::now().into()));
     (today, today - 1)
 }

@@ -27,8 +27,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, ShadowRoot,
-    ShadowRootInit, ShadowRootMode, Url,
+    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, ShadowRoot, Url,
 };
 
 const CSS: &str = include_str!("style.css");
@@ -101,7 +100,7 @@ fn key(prefix: &str, n: u8) -> String {
 
 fn shadow(host: &Element) -> ShadowRoot {
     let root = host
-        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .attach_shadow(crate::dom::object(&[("mode", &"open".into())]).unchecked_ref())
         .expect_throw("attach_shadow");
     let sheet = CssStyleSheet::new().expect_throw("CSSStyleSheet");
     let _ = sheet.replace_sync(CSS);
@@ -167,9 +166,9 @@ fn focus(el: &Element) {
     let _ = el.unchecked_ref::<HtmlElement>().focus();
 }
 
-/// The element an event happened on.
+/// The element an event happened on: the listeners sit on elements and hear only their elements.
 fn target(e: &Event) -> Option<Element> {
-    e.target()?.dyn_into().ok()
+    Some(e.target()?.unchecked_into())
 }
 
 /// Wraps a handler so the listener holds the view weakly: one closure type for every listener.
@@ -494,11 +493,9 @@ impl Ui {
         self.show(open);
     }
 
+    /// Focus is in the shadow root (the document then sees the host as focused).
     fn focus_inside(&self) -> bool {
-        self.host
-            .owner_document()
-            .and_then(|d| d.active_element())
-            .is_some_and(|a| a == self.host)
+        self.root.active_element().is_some()
     }
 
     fn show(&self, open: bool) {
