@@ -1,8 +1,9 @@
 //! Telling the operator about a new client message when they are not looking: a short generated
 //! chime (Web Audio, no sound file to download) and opt-in desktop notifications.
 
+use crate::dom::{get, number};
 use wasm_bindgen::prelude::*;
-use web_sys::{AudioContext, Notification};
+use web_sys::{AudioContext, AudioNode, AudioParam, Notification};
 
 /// The panel's audio context, made on the first chime and closed on drop.
 #[derive(Default)]
@@ -18,21 +19,23 @@ impl Chime {
         }
         let Some(ctx) = &self.ctx else { return };
         let _ = ctx.resume();
-        let t = ctx.current_time();
+        let t = number(ctx, "currentTime");
         for (i, freq) in [880.0f32, 1320.0].into_iter().enumerate() {
             let start = t + 0.12 * i as f64;
             let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
                 return;
             };
             // An oscillator is a sine wave unless told otherwise.
-            osc.frequency().set_value(freq);
-            let g = gain.gain();
+            get(&osc, "frequency")
+                .unchecked_into::<AudioParam>()
+                .set_value(freq);
+            let g: AudioParam = get(&gain, "gain").unchecked_into();
             let _ = g.set_value_at_time(0.0001, start);
             let _ = g.exponential_ramp_to_value_at_time(0.2, start + 0.01);
             let _ = g.exponential_ramp_to_value_at_time(0.0001, start + 0.18);
-            let _ = osc
-                .connect_with_audio_node(&gain)
-                .and_then(|_| gain.connect_with_audio_node(&ctx.destination()));
+            let _ = osc.connect_with_audio_node(&gain).and_then(|_| {
+                gain.connect_with_audio_node(get(ctx, "destination").unchecked_ref::<AudioNode>())
+            });
             let _ = osc.start_with_when(start);
             let _ = osc.stop_with_when(start + 0.2);
         }
@@ -49,8 +52,8 @@ impl Drop for Chime {
 
 /// `Notification.permission`, or `None` where the browser has no desktop notifications at all.
 fn permission() -> Option<String> {
-    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
-    get(&get(&crate::dom::window(), "Notification")?, "permission")?.as_string()
+    let api = get(&crate::dom::window(), "Notification");
+    (!api.is_undefined()).then(|| crate::dom::string(&api, "permission"))
 }
 
 /// The string key describing the notification permission, for the header's opt-in control.

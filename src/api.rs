@@ -138,7 +138,7 @@ impl Api {
     pub fn body(call: &Call, response: &wasm_bindgen::JsValue) -> Result<Promise, ApiError> {
         // fetch resolves with a Response, and nothing else.
         let raw: &web_sys::Response = response.unchecked_ref();
-        match raw.status() {
+        match crate::dom::number(raw, "status") as u16 {
             200..=299 => {}
             401 => return Err(ApiError::Unauthorized),
             s => return Err(ApiError::Status(s)),

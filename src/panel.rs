@@ -4,7 +4,7 @@
 use crate::alert::{self, Chime};
 use crate::api::{Api, ApiError, Call};
 use crate::backoff::Backoff;
-use crate::dom::Listener;
+use crate::dom::{self, Listener};
 use crate::i18n::Strings;
 use crate::json;
 use crate::media;
@@ -71,7 +71,7 @@ impl Ready {
         let promise = js_sys::Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
         let (resolve, reject) = settle.expect_throw("Promise executor runs at once");
         let quiet = Closure::<dyn FnMut(JsValue)>::new(|_| {});
-        crate::dom::then(&promise, &JsValue::UNDEFINED, quiet.as_ref());
+        dom::then(&promise, &JsValue::UNDEFINED, quiet.as_ref());
         Ready {
             promise,
             resolve,
@@ -149,21 +149,17 @@ fn client_message_id() -> String {
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
-    crate::dom::window().session_storage().ok()?
+    dom::window().session_storage().ok()?
 }
 
 impl Panel {
     pub fn mount(script: &Element) -> Panel {
         let config = Config::read(script);
-        let doc = script.owner_document().expect_throw("document");
-        let html_lang = doc
-            .document_element()
-            .and_then(|e| e.get_attribute("lang"))
-            .unwrap_or_default();
-        let browser = crate::dom::window()
-            .navigator()
-            .language()
-            .unwrap_or_default();
+        let doc: Document = dom::get(script, "ownerDocument").unchecked_into();
+        // Never null: the script element is in this document.
+        let root: Element = dom::get(&doc, "documentElement").unchecked_into();
+        let html_lang = root.get_attribute("lang").unwrap_or_default();
+        let browser = dom::string(&dom::get(&dom::window(), "navigator"), "language");
         let lang = Strings::pick([
             attr(script, "lang").unwrap_or_default().as_str(),
             &html_lang,
@@ -172,7 +168,7 @@ impl Panel {
         let place = Placement {
             host_id: &cat(&[&config.id, "-host"]),
             container: attr(script, "container")
-                .and_then(|sel| doc.document_element()?.query_selector(&sel).ok().flatten()),
+                .and_then(|sel| root.query_selector(&sel).ok().flatten()),
             left: attr(script, "position").as_deref() == Some("bottom-left"),
             fallback_email: attr(script, "fallback-email"),
             fallback_url: attr(script, "fallback-url"),
@@ -192,7 +188,7 @@ impl Panel {
                 chime: RefCell::new(Chime::default()),
                 notification: RefCell::new(None),
                 script: script.clone(),
-                title: doc.title(),
+                title: dom::string(&doc, "title"),
                 doc,
                 config: RefCell::new(config),
                 state: RefCell::new(State::default()),
@@ -208,7 +204,7 @@ impl Panel {
             }
         });
         inner.listen();
-        inner.view.start_open(crate::dom::has(script, "open"));
+        inner.view.start_open(dom::has(script, "open"));
         if let Some(saved) = inner.load_saved() {
             inner.view.set_draft(&saved.draft);
             inner.dispatch(Msg::Restore(saved));
@@ -227,10 +223,7 @@ impl Panel {
         if lang != "en" {
             // Beside the wasm: the loader's own folder, whatever page embeds it.
             // The resolved URL (the property, not the attribute).
-            let src = js_sys::Reflect::get(script, &"src".into())
-                .ok()
-                .and_then(|s| s.as_string())
-                .unwrap_or_default();
+            let src = dom::string(script, "src");
             // Bytes, not str::rfind: that links a char searcher for this one call.
             if let Some(dir) = src.bytes().rposition(|b| b == b'/').map(|i| &src[..=i]) {
                 let mut url = String::from(dir);
@@ -249,7 +242,7 @@ impl Panel {
     }
 
     pub fn is_for(&self, script: &Element) -> bool {
-        self.inner.script == *script
+        dom::same(&self.inner.script, script)
     }
 
     pub fn ready(&self) -> js_sys::Promise {
@@ -281,7 +274,7 @@ impl Drop for Panel {
         p.drop_connection();
         p.listeners.borrow_mut().clear();
         if let Some(n) = p.notification.borrow_mut().take() {
-            crate::dom::close(&n);
+            dom::close(&n);
         }
         if p.unread.get() > 0 {
             p.doc.set_title(&p.title);
@@ -312,7 +305,7 @@ impl Inner {
 
     /// Reconnect at once when the browser says the network or the page came back.
     fn listen(self: &Rc<Self>) {
-        let window = crate::dom::window();
+        let window = dom::window();
         let wake = |online: Option<bool>| {
             let weak = Rc::downgrade(self);
             move |_: web_sys::Event| {
@@ -323,7 +316,7 @@ impl Inner {
                 if online == Some(false) {
                     // The socket may linger half-dead; retry on the backoff until `online` wakes us.
                     p.schedule_reconnect();
-                } else if !p.doc.hidden() {
+                } else if !dom::truth(&p.doc, "hidden") {
                     p.wake();
                 }
             }
@@ -441,9 +434,9 @@ impl Inner {
         let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
         let _ = self.ready.reject.call1(&JsValue::NULL, &error);
         // The provider's troubleshooting page looks for this on window.
-        let init = crate::dom::object(&[("message", &message.into()), ("error", &error)]);
+        let init = dom::object(&[("message", &message.into()), ("error", &error)]);
         if let Ok(e) = ErrorEvent::new_with_event_init_dict("error", init.unchecked_ref()) {
-            let _ = crate::dom::window().dispatch_event(&e);
+            let _ = dom::window().dispatch_event(&e);
         }
     }
 
@@ -456,7 +449,7 @@ impl Inner {
 
     /// A `chathub:*` event on the script element, bubbling.
     fn emit(&self, name: &str, detail: &JsValue) {
-        let init = crate::dom::object(&[("bubbles", &JsValue::TRUE), ("detail", detail)]);
+        let init = dom::object(&[("bubbles", &JsValue::TRUE), ("detail", detail)]);
         if let Ok(e) = CustomEvent::new_with_event_init_dict(name, init.unchecked_ref()) {
             let _ = self.script.dispatch_event(&e);
         }
@@ -465,7 +458,7 @@ impl Inner {
     /// An event whose detail is a small object made here, with no serializer.
     fn emit_fields(&self, name: &str, fields: &[(&str, JsValue)]) {
         let fields: Vec<(&str, &JsValue)> = fields.iter().map(|(k, v)| (*k, v)).collect();
-        self.emit(name, &crate::dom::object(&fields));
+        self.emit(name, &dom::object(&fields));
     }
 
     fn on_ui(self: &Rc<Self>, ev: UiEvent) {
@@ -567,7 +560,7 @@ impl Inner {
 
     /// A client message while the operator is not looking: chime and, if allowed, notify.
     fn alert(&self, m: &Message) {
-        if m.author != 1 || (self.view.is_open() && !self.doc.hidden()) {
+        if m.author != 1 || (self.view.is_open() && !dom::truth(&self.doc, "hidden")) {
             return;
         }
         if self.sound {
@@ -588,7 +581,7 @@ impl Inner {
         let tag = num(m.chat_id);
         if let Some(n) = alert::notify(&title, body, &tag) {
             if let Some(old) = self.notification.borrow_mut().replace(n) {
-                crate::dom::close(&old);
+                dom::close(&old);
             }
         }
     }
@@ -604,10 +597,11 @@ impl Inner {
                 _ => c.api.clone(),
             };
             let negotiation = self.negotiation.borrow();
-            let signal = match (&job, negotiation.as_ref()) {
-                (Job::Call(Call::Negotiate), Some((abort, _))) => abort.signal(),
-                _ => self.requests.signal(),
+            let abort = match (&job, negotiation.as_ref()) {
+                (Job::Call(Call::Negotiate), Some((abort, _))) => abort,
+                _ => &self.requests,
             };
+            let signal = dom::get(abort, "signal").unchecked_into();
             Api {
                 base,
                 token: c.token.clone(),
@@ -628,10 +622,13 @@ impl Inner {
     /// Waits for one step of a job. A call's first step is its response, whose body is the second.
     fn wait(self: &Rc<Self>, promise: js_sys::Promise, job: Job, api: Api, first: bool) {
         let weak = Rc::downgrade(self);
-        crate::dom::when(
+        dom::when(
             &promise,
             Box::new(move |result| {
-                let Some(p) = weak.upgrade().filter(|_| !api.signal.aborted()) else {
+                let Some(p) = weak
+                    .upgrade()
+                    .filter(|_| !dom::truth(&api.signal, "aborted"))
+                else {
                     return;
                 };
                 let result = result.map_err(|_| ApiError::Network);
@@ -698,7 +695,8 @@ impl Inner {
             }
             Job::File(file) => {
                 let bytes = js_sys::Uint8Array::new(&value).to_vec();
-                match media::attach(&file.name(), &file.type_(), &bytes) {
+                let (name, kind) = (dom::string(file, "name"), dom::string(file, "type"));
+                match media::attach(&name, &kind, &bytes) {
                     Ok(media) => Some(Msg::SendMedia {
                         media,
                         client_message_id: client_message_id(),

@@ -2,7 +2,7 @@
 
 use crate::dom::Listener;
 use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, WebSocket};
+use web_sys::WebSocket;
 
 pub enum SocketEvent {
     Open,
@@ -26,7 +26,7 @@ impl Socket {
             let on = on.clone();
             move |e: web_sys::Event| {
                 // The JSON protocol only uses text frames; binary ones are ignored.
-                if let Some(text) = e.unchecked_ref::<MessageEvent>().data().as_string() {
+                if let Some(text) = crate::dom::get(&e, "data").as_string() {
                     on(SocketEvent::Text(text));
                 }
             }

@@ -207,7 +207,9 @@ pub fn string(s: &str) -> String {
 #[cfg(target_arch = "wasm32")]
 mod backend {
     use super::Value;
-    use js_sys::{Array, Object, Reflect, JSON};
+    // The browser's own property reads (`Reflect.get`), shared with the shell.
+    use crate::dom::{at, get, len};
+    use js_sys::{Array, Object, JSON};
     use wasm_bindgen::{JsCast, JsValue};
 
     pub type V = JsValue;
@@ -225,7 +227,7 @@ mod backend {
     }
 
     pub fn field(v: &V, key: &str) -> Option<V> {
-        let x = Reflect::get(v, &JsValue::from_str(key)).ok()?;
+        let x = get(v, key);
         (!x.is_null_or_undefined()).then_some(x)
     }
 
@@ -242,10 +244,12 @@ mod backend {
     }
 
     pub fn items(v: &V) -> Option<Vec<Value>> {
-        let a = v.dyn_ref::<Array>()?;
+        if !Array::is_array(v) {
+            return None;
+        }
         let mut out = Vec::new();
-        for i in 0..a.length() {
-            out.push(Value(a.get(i)));
+        for i in 0..len(v) {
+            out.push(Value(at(v, i)));
         }
         Some(out)
     }
@@ -256,9 +260,10 @@ mod backend {
         }
         let keys = Object::keys(v.unchecked_ref::<Object>());
         let mut out = Vec::new();
-        for i in 0..keys.length() {
-            let key = keys.get(i);
-            out.push((key.as_string()?, Value(Reflect::get(v, &key).ok()?)));
+        for i in 0..len(&keys) {
+            let key = at(&keys, i).as_string()?;
+            let value = Value(get(v, &key));
+            out.push((key, value));
         }
         Some(out)
     }

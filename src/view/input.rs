@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::text::parse;
-use web_sys::KeyboardEvent;
 
 /// The longest message the API takes, in characters.
 const LIMIT: usize = 4096;
@@ -80,12 +79,15 @@ impl Ui {
     }
 
     pub(super) fn key(&self, e: &Event) {
-        let k: &KeyboardEvent = e.unchecked_ref();
         let Some(t) = target(e) else { return };
-        let key = k.key();
+        let key = string(e, "key");
         match key.as_str() {
             "Escape" => (self.on)(UiEvent::Close),
-            "Enter" if t == self.composer && !k.shift_key() && !k.is_composing() => {
+            "Enter"
+                if same(&t, &self.composer)
+                    && !truth(e, "shiftKey")
+                    && !truth(e, "isComposing") =>
+            {
                 e.prevent_default();
                 self.submit();
             }
@@ -99,18 +101,16 @@ impl Ui {
                 let Ok(all) = self.list.query_selector_all(".chat") else {
                     return;
                 };
-                let n = all.length();
-                let here: &JsValue = t.as_ref();
-                let i = (0..n)
-                    .find(|&i| all.item(i).as_ref().map(AsRef::<JsValue>::as_ref) == Some(here))
-                    .unwrap_or(0);
+                let n = len(&all);
+                let i = (0..n).find(|&i| same(&at(&all, i), &t)).unwrap_or(0);
                 let j = match key.as_str() {
                     "ArrowDown" => (i + 1).min(n.saturating_sub(1)),
                     "ArrowUp" => i.saturating_sub(1),
                     "Home" => 0,
                     _ => n.saturating_sub(1),
                 };
-                if let Some(next) = all.item(j) {
+                let next = at(&all, j);
+                if !next.is_undefined() {
                     let next: Element = next.unchecked_into();
                     attrs(&t, &[("tabindex", "-1")]);
                     attrs(&next, &[("tabindex", "0")]);
@@ -123,7 +123,7 @@ impl Ui {
 
     pub(super) fn input(&self, e: &Event) {
         let Some(t) = target(e) else { return };
-        if t == self.composer {
+        if same(&t, &self.composer) {
             self.clamp();
             self.count();
             (self.on)(UiEvent::Draft(value(&self.composer)));
@@ -147,10 +147,10 @@ impl Ui {
                 }
             }
             "upload" => {
-                let file = self.file.files().and_then(|f| f.get(0));
+                let file = at(&get(&self.file, "files"), 0);
                 set_value(&self.file, "");
-                if let Some(file) = file {
-                    (self.on)(UiEvent::Attach(file));
+                if !file.is_undefined() {
+                    (self.on)(UiEvent::Attach(file.unchecked_into()));
                 }
             }
             _ => {}

@@ -24,11 +24,10 @@ impl Ui {
 
         // Keep keyboard focus on the same chat across the redraw.
         let focused = self
-            .root
-            .active_element()
+            .focused()
             .filter(|e| class(e) == "chat")
             .and_then(|e| e.get_attribute("data-chat"));
-        let scrolled = list.scroll_top();
+        let scrolled = px(list, "scrollTop");
         clear(list);
         let (today, _) = days();
         let (mut first, mut stop) = (None, None);

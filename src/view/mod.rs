@@ -17,7 +17,10 @@ mod input;
 mod list;
 mod thread;
 
-use crate::dom::{attrs, child, class, flag, has, set_value, text, value, Listener};
+use crate::dom::{
+    at, attrs, child, class, flag, get, has, len, number, same, set_value, string, text, truth,
+    value, Listener,
+};
 use crate::i18n::Strings;
 use crate::state::{Conn, Dirty, State};
 use crate::text::num;
@@ -159,7 +162,12 @@ fn safe_url(url: &str) -> bool {
 
 /// How far an element is scrolled from its end.
 fn below(el: &Element) -> i32 {
-    el.scroll_height() - el.scroll_top() - el.client_height()
+    px(el, "scrollHeight") - px(el, "scrollTop") - px(el, "clientHeight")
+}
+
+/// A layout figure in pixels (`scrollTop`, `clientHeight`...).
+fn px(el: &Element, key: &str) -> i32 {
+    number(el, key) as i32
 }
 
 fn focus(el: &Element) {
@@ -168,7 +176,8 @@ fn focus(el: &Element) {
 
 /// The element an event happened on: the listeners sit on elements and hear only their elements.
 fn target(e: &Event) -> Option<Element> {
-    Some(e.target()?.unchecked_into())
+    let t = get(e, "target");
+    (!t.is_null_or_undefined()).then(|| t.unchecked_into())
 }
 
 /// Wraps a handler so the listener holds the view weakly: one closure type for every listener.
@@ -267,7 +276,7 @@ impl Ui {
         let parent = place
             .container
             .clone()
-            .unwrap_or_else(|| doc.body().expect_throw("body").into());
+            .unwrap_or_else(|| get(doc, "body").unchecked_into());
         let host = child(doc, &parent, "div", "");
         let theme = match place.theme.as_deref() {
             Some("dark") => "dark",
@@ -495,7 +504,13 @@ impl Ui {
 
     /// Focus is in the shadow root (the document then sees the host as focused).
     fn focus_inside(&self) -> bool {
-        self.root.active_element().is_some()
+        self.focused().is_some()
+    }
+
+    /// The focused element in the shadow root.
+    fn focused(&self) -> Option<Element> {
+        let a = get(&self.root, "activeElement");
+        (!a.is_null_or_undefined()).then(|| a.unchecked_into())
     }
 
     fn show(&self, open: bool) {
@@ -508,7 +523,8 @@ impl Ui {
         );
         if open {
             if self.stuck.get() {
-                self.messages.set_scroll_top(self.messages.scroll_height());
+                self.messages
+                    .set_scroll_top(px(&self.messages, "scrollHeight"));
             }
             self.edges();
             self.flush_later();
@@ -601,12 +617,12 @@ impl Ui {
     fn edges(&self) {
         let (l, m) = (&self.list, &self.messages);
         let mut later = self.later.borrow_mut();
-        if self.more.get() && l.client_height() > 0 && below(l) < 100 {
+        if self.more.get() && px(l, "clientHeight") > 0 && below(l) < 100 {
             self.more.set(false);
             later.push(UiEvent::MoreChats);
         }
-        if m.client_height() > 0 {
-            if self.older.get() && m.scroll_top() < 150 {
+        if px(m, "clientHeight") > 0 {
+            if self.older.get() && px(m, "scrollTop") < 150 {
                 self.older.set(false);
                 later.push(UiEvent::Older);
             } else if self.newer.get() && below(m) < 150 {

@@ -79,7 +79,7 @@ impl Ui {
         let (doc, m) = (&self.doc, &self.messages);
         let open = state.open;
         let fresh = self.shown_chat.replace(open) != open;
-        let visible = m.client_height() > 0;
+        let visible = px(m, "clientHeight") > 0;
         let at_end = if visible {
             below(m) <= 30
         } else {
@@ -91,11 +91,10 @@ impl Ui {
         } else {
             self.anchor()
         };
-        let scrolled = m.scroll_top();
+        let scrolled = px(m, "scrollTop");
         let had_focus = self
-            .root
-            .active_element()
-            .is_some_and(|a| m != &a && m.contains(Some(&a)));
+            .focused()
+            .is_some_and(|a| !same(m, &a) && m.contains(Some(&a)));
         clear(m);
         let live = state.at_live_edge();
         self.live.set(live);
@@ -145,14 +144,13 @@ impl Ui {
             }
         }
         if stick {
-            m.set_scroll_top(m.scroll_height());
+            m.set_scroll_top(px(m, "scrollHeight"));
         } else if let Some(top) = anchor.and_then(|(attr, id, offset)| {
             let all = m.query_selector_all(".msg").ok()?;
-            (0..all.length())
-                .filter_map(|i| all.item(i))
-                .map(JsCast::unchecked_into::<HtmlElement>)
+            (0..len(&all))
+                .map(|i| at(&all, i).unchecked_into::<Element>())
                 .find(|el| el.get_attribute(attr).as_deref() == Some(id.as_str()))
-                .map(|el| el.offset_top() - offset)
+                .map(|el| px(&el, "offsetTop") - offset)
         }) {
             m.set_scroll_top(top);
         } else {
@@ -166,13 +164,12 @@ impl Ui {
     /// The first message in view: its id attribute, id, and offset from the top of the view.
     fn anchor(&self) -> Option<(&'static str, String, i32)> {
         let m = &self.messages;
-        let top = m.scroll_top();
+        let top = px(m, "scrollTop");
         let all = m.query_selector_all(".msg").ok()?;
-        let el = (0..all.length())
-            .filter_map(|i| all.item(i))
-            .map(JsCast::unchecked_into::<HtmlElement>)
-            .find(|el| el.offset_top() + el.offset_height() > top)?;
-        let offset = el.offset_top() - top;
+        let el = (0..len(&all))
+            .map(|i| at(&all, i).unchecked_into::<Element>())
+            .find(|el| px(el, "offsetTop") + px(el, "offsetHeight") > top)?;
+        let offset = px(&el, "offsetTop") - top;
         match el.get_attribute("data-id") {
             Some(id) => Some(("data-id", id, offset)),
             None => Some((
