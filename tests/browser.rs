@@ -775,3 +775,69 @@ mod view {
         assert_eq!(texts(&root, "li.empty"), ["No chats match"]);
     }
 }
+
+/// The shell's small doors to the browser: promise callbacks, property reads and option objects.
+mod dom_doors {
+    use operator_chat_panel::dom;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    async fn when_hands_each_outcome_over_once_after_the_current_task() {
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let resolved = js_sys::Promise::resolve(&JsValue::from(7));
+        let rejected = js_sys::Promise::reject(&JsValue::from("no"));
+        for (promise, tag) in [(resolved, "resolved"), (rejected, "rejected")] {
+            let seen = seen.clone();
+            dom::when(
+                &promise,
+                Box::new(move |r| {
+                    let what = match r {
+                        Ok(v) => format!("{tag}: ok {}", v.as_f64().unwrap_or(-1.0)),
+                        Err(e) => format!("{tag}: err {}", e.as_string().unwrap_or_default()),
+                    };
+                    seen.borrow_mut().push(what);
+                }),
+            );
+        }
+        assert!(
+            seen.borrow().is_empty(),
+            "promise callbacks never run synchronously"
+        );
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        assert_eq!(
+            *seen.borrow(),
+            ["resolved: ok 7", "rejected: err no"],
+            "each callback ran exactly once, with its outcome"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn property_reads_lists_and_plain_objects() {
+        let o = dom::object(&[
+            ("a", &JsValue::from(2)),
+            ("b", &"x".into()),
+            ("t", &JsValue::TRUE),
+        ]);
+        assert_eq!(dom::number(&o, "a"), 2.0);
+        assert_eq!(dom::string(&o, "b"), "x");
+        assert!(dom::truth(&o, "t"));
+        assert_eq!(
+            dom::string(&o, "missing"),
+            "",
+            "a missing string reads as empty"
+        );
+        assert!(!dom::truth(&o, "missing"));
+        let list = js_sys::Array::of2(&"p".into(), &"q".into());
+        assert_eq!(dom::len(&list), 2);
+        assert_eq!(dom::at(&list, 1).as_string().as_deref(), Some("q"));
+        assert!(dom::at(&list, 2).is_undefined());
+        assert!(dom::same(&o, &o.clone().into()));
+        assert!(
+            !dom::same(&o, &dom::object(&[])),
+            "a different object with the same fields"
+        );
+    }
+}
