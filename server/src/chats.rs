@@ -12,7 +12,9 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::json::{lenient_i64, JsonBody, PathParam, QueryPairs, QueryParams};
+use crate::json::{
+    lenient_i64, query_int as int, query_text as text, JsonBody, PathParam, QueryPairs, QueryParams,
+};
 use crate::messages::{load_message, Message};
 use crate::store::{iso_millis, Tx};
 
@@ -173,31 +175,6 @@ pub fn set_status(tx: &mut Tx, chat: &ChatRef, status: i64) -> ApiResult<()> {
 pub struct ChatList {
     pub total: i64,
     pub items: Vec<ChatItem>,
-}
-
-fn int(pairs: &[(String, String)], key: &str) -> ApiResult<Option<i64>> {
-    match pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-    {
-        None => Ok(None),
-        Some((_, v)) if v.trim().is_empty() => Ok(None),
-        Some((_, v)) => v
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| ApiError::bad(format!("{key} must be an integer"))),
-    }
-}
-
-fn text<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
 }
 
 /// `date` is a day (`2026-11-21`) or a date-time; the range covers whole days.

@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, Request};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
 /// A JSON body parsed regardless of `Content-Type`.
 pub struct JsonBody<T>(pub T);
@@ -113,6 +113,27 @@ where
 
 /// All query pairs in order, for keys that may repeat (`date=..&date=..`).
 pub type QueryPairs = QueryParams<Vec<(String, String)>>;
+
+/// The last value of a query key (any case), trimmed. An empty value counts as absent, as HTML
+/// forms send empty fields: `?organizationId=` is the same as no `organizationId`.
+pub fn query_text<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// Like [`query_text`], for an integer: anything else is a 400.
+pub fn query_int(pairs: &[(String, String)], key: &str) -> ApiResult<Option<i64>> {
+    query_text(pairs, key)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| ApiError::bad(format!("{key} must be an integer")))
+        })
+        .transpose()
+}
 
 /// Path parameters decoded with our error body on failure.
 pub struct PathParam<T>(pub T);

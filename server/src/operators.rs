@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::auth::{CompanyAuth, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::json::{lenient_i64, JsonBody, QueryPairs, QueryParams};
+use crate::json::{lenient_i64, query_int, JsonBody, QueryPairs, QueryParams};
 use crate::organizations::{visible_org, Organization};
 
 pub const ACTIVE: i64 = 0;
@@ -51,18 +51,7 @@ pub async fn list(
     CompanyAuth(company_id): CompanyAuth,
     QueryParams(q): QueryPairs,
 ) -> ApiResult<Json<Vec<Operator>>> {
-    let org = match q
-        .iter()
-        .rev()
-        .find(|(k, _)| k.eq_ignore_ascii_case("organizationId"))
-    {
-        None => None,
-        Some((_, v)) => Some(
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| ApiError::bad("organizationId must be an integer"))?,
-        ),
-    };
+    let org = query_int(&q, "organizationId")?;
     let who = Principal::Company { company_id };
     let ops = state
         .store

@@ -37,6 +37,11 @@ async fn integrator_flow_and_company_endpoints() {
         400,
         "bad_request",
     );
+    // An empty value is no filter, as in the chat list: the company's operators, all of them.
+    let (s, all) = get(&srv, "/api/operator?organizationId=", &company).await;
+    assert_eq!(s, 200);
+    assert_eq!(all, get(&srv, "/api/operator", &company).await.1);
+    assert!(all.as_array().unwrap().len() >= 2);
 
     // Synchronize creates, and a repeat returns the same operator.
     let (s, created) = synchronize(
