@@ -197,6 +197,12 @@ pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<Principal>
             .ok_or(ApiError::InvalidToken);
     }
     let claims = state.jwt.verify(token)?;
+    principal(state, &claims).await
+}
+
+/// Who a verified token names, checked against the store: the company exists; the operator exists,
+/// is active and is still in the token's organization and company.
+async fn principal(state: &AppState, claims: &Claims) -> ApiResult<Principal> {
     match claims.kind {
         TokenKind::Company => {
             let cid = claims.cid;
@@ -436,7 +442,8 @@ pub async fn validate_token(
     if claims.kind != TokenKind::Operator {
         return invalid("Invalid token");
     }
-    match authenticate(&state, &body.token).await {
+    // Verified once, above; only the store checks remain.
+    match principal(&state, &claims).await {
         Ok(Principal::Operator(op)) => Json(json!({
             "isValid": true,
             "operatorId": op.operator_id,
