@@ -230,8 +230,9 @@ pub struct TypingBody {
 }
 
 /// `POST /api/channel/typing` (company) [ours]: the customer is typing in their chat. Emits
-/// `Typing(chatId, {"author": 1, "client": {name, phone}})`. Like every event it is logged, but a replay
-/// (Resume or a lagged catch-up) skips it: typing is stale by then (`store::events_after`).
+/// `Typing(chatId, {"author": 1, "client": {name, phone}})`. It gets an event id like every event, but a
+/// replay (Resume or a lagged catch-up) skips it, as typing is stale by then (`store::events_after`),
+/// and the log keeps only the newest (`Tx::emit`).
 pub async fn typing(
     State(state): State<AppState>,
     CompanyAuth(company_id): CompanyAuth,

@@ -12,7 +12,8 @@ use tokio::sync::broadcast;
 use crate::error::{ApiError, ApiResult};
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE companies (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -75,7 +76,16 @@ CREATE TABLE events (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX events_org ON events(organization_id, id);
-"#];
+"#,
+    // Typing is logged for its event id only: never replayed, so only the newest is kept (Tx::emit).
+    r#"
+DELETE FROM events WHERE target = 'Typing';
+CREATE INDEX events_typing ON events(id) WHERE target = 'Typing';
+"#,
+];
+
+/// The one event the log does not keep (see [`Tx::emit`]).
+const TYPING: &str = "Typing";
 
 /// One logged hub event, ready to send: `frame` is the full invocation including the separator.
 #[derive(Debug)]
@@ -115,6 +125,14 @@ impl Tx<'_> {
             rusqlite::params![company_id, organization_id, target, args_json, now_millis()],
         )?;
         let id = self.tx.last_insert_rowid();
+        if target == TYPING {
+            // Typing is never replayed (`events_after`), so older ones would only grow the log, one per
+            // keystroke. Ids stay monotonic: AUTOINCREMENT never reuses them.
+            self.tx.execute(
+                "DELETE FROM events WHERE target = 'Typing' AND id < ?1",
+                [id],
+            )?;
+        }
         self.pending.push(HubEvent {
             id,
             company_id,

@@ -299,6 +299,25 @@ async fn typing_mark_read_status_and_media_events() {
     assert_eq!(typing["arguments"][1]["client"]["phone"], "+1003");
     let r = customer_typing("+999").await;
     assert_error(&r, 404, "not_found");
+    // Every Typing has a newer event id, but the log keeps only the newest: it is never replayed.
+    let id = |e: &Value| e["arguments"][2]["eventId"].as_i64().unwrap();
+    let mut last = id(&typing);
+    for _ in 0..5 {
+        customer_typing("+1003").await;
+        let next = id(&hub.event("Typing").await);
+        assert!(next > last, "event ids keep growing ({last} then {next})");
+        last = next;
+    }
+    let db = rusqlite::Connection::open(srv.db()).unwrap();
+    let logged: Vec<i64> = db
+        .prepare("SELECT id FROM events WHERE target = 'Typing'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(logged, [last], "one Typing row, the newest");
+    hub.drain_events(QUIET).await;
 
     let r = hub
         .invoke("MarkRead", json!([chat, sent["message"]["id"]]))
