@@ -235,7 +235,7 @@ async fn principal(state: &AppState, claims: &Claims) -> ApiResult<Principal> {
 }
 
 /// An operator that may act (status Active), with its organization and company.
-async fn operator_identity(
+pub(crate) async fn operator_identity(
     state: &AppState,
     operator_id: i64,
 ) -> ApiResult<Option<OperatorIdentity>> {

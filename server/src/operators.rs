@@ -156,6 +156,7 @@ pub async fn set_status(
             "status must be 0 (Active), 1 (Inactive) or 2 (Deleted)",
         ));
     }
+    let revoked = body.status != 0;
     state
         .store
         .write(move |tx| {
@@ -169,5 +170,9 @@ pub async fn set_status(
             }
             Ok(())
         })
-        .await
+        .await?;
+    if revoked {
+        state.hub.operator_revoked();
+    }
+    Ok(())
 }

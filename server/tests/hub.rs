@@ -412,6 +412,42 @@ async fn malformed_frames_close_with_a_reason() {
 }
 
 #[tokio::test]
+async fn a_deactivated_operator_is_disconnected_at_once() {
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let mark = operator_token(&srv, &company, 2).await;
+    let mut gone = Hub::connect(&srv, &mark).await;
+    let mut stays = Hub::connect(&srv, DEV).await;
+
+    let (s, _) = operator_status(&srv, &company, 2, 1).await;
+    assert_eq!(s, 200);
+    // Well before any ping or timeout: the close comes from the status change.
+    let close = loop {
+        let v = gone
+            .next()
+            .await
+            .expect("a close message before the socket ends");
+        if v["type"] == 7 {
+            break v;
+        }
+    };
+    assert_eq!(close["error"], "Operator is inactive", "{close}");
+    assert_ne!(close["allowReconnect"], true, "no reconnect invited: {close}");
+    assert!(gone.next_raw().await.is_none(), "the socket closed");
+
+    // Others stay connected and keep receiving events.
+    let chat = inbound_chat(&srv, &company, 1, "+1077", "still here?").await;
+    let ev = stays.event("ChatCreated").await;
+    assert_eq!(ev["arguments"][0]["id"], chat);
+    // Reactivated, the operator may connect again.
+    let (s, _) = operator_status(&srv, &company, 2, 0).await;
+    assert_eq!(s, 200);
+    let mut back = Hub::connect(&srv, &mark).await;
+    let r = back.invoke("Resume", json!([null])).await;
+    assert!(r.get("error").is_none(), "{r}");
+}
+
+#[tokio::test]
 async fn keep_alive_pings_and_client_timeout() {
     let srv = Server::start_args(&[
         "--dev",

@@ -16,6 +16,7 @@ use axum::Json;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
 use crate::app::AppState;
 use crate::auth::{authenticate, request_token, url_query, Principal};
@@ -35,13 +36,30 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 const NEGOTIATE_TTL: Duration = Duration::from_secs(120);
 const REPLAY_BATCH: i64 = 1000;
 
-#[derive(Default)]
 pub struct Hub {
     pending: Mutex<HashMap<String, Instant>>,
     open: AtomicUsize,
+    /// Bumped when an operator is deactivated or deleted: every connection re-checks whom it serves.
+    revoked: watch::Sender<u64>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub {
+            pending: Mutex::default(),
+            open: AtomicUsize::new(0),
+            revoked: watch::Sender::new(0),
+        }
+    }
 }
 
 impl Hub {
+    /// An operator may no longer act: its open connections close (it would otherwise keep
+    /// receiving its organization's events until it reconnected).
+    pub fn operator_revoked(&self) {
+        self.revoked.send_modify(|n| *n += 1);
+    }
+
     pub fn open_connections(&self) -> usize {
         self.open.load(Ordering::Relaxed)
     }
@@ -183,6 +201,7 @@ impl Connection {
         self.last_sent = floor;
         self.delivered_from = floor + 1;
         let mut shutdown = self.state.shutdown.clone();
+        let mut revoked = self.state.hub.revoked.subscribe();
         let mut buf = FrameBuffer::new(MAX_HUB_MESSAGE);
 
         // Handshake: the first record must be the protocol request.
@@ -284,6 +303,11 @@ impl Connection {
                     Err(RecvError::Closed) => return,
                 },
                 _ = ping.tick() => out.push(protocol::ping()),
+                Ok(()) = revoked.changed() => {
+                    if !self.may_go_on().await {
+                        flow = Flow::Close("Operator is inactive".into());
+                    }
+                }
                 _ = tokio::time::sleep_until((last_heard + timeout).into()) => {
                     flow = Flow::Close("Server timeout elapsed without receiving a message from the client.".into());
                 }
@@ -294,6 +318,18 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Whether the operator this connection serves is still active (a company always is). A store
+    /// error keeps the connection: only a definite "inactive" or "gone" closes it.
+    async fn may_go_on(&self) -> bool {
+        let Principal::Operator(op) = &self.who else {
+            return true;
+        };
+        !matches!(
+            crate::auth::operator_identity(&self.state, op.operator_id).await,
+            Ok(None) | Err(ApiError::Forbidden(_))
+        )
     }
 
     fn deliver(&mut self, ev: &HubEvent, out: &mut Vec<String>) {
