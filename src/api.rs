@@ -4,8 +4,7 @@
 
 use crate::state::{ChatQuery, CHATS_PER_PAGE};
 use js_sys::Promise;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 #[derive(Debug)]
@@ -135,7 +134,7 @@ impl Api {
     }
 
     /// Checks a response's status and starts reading its body: a JS string, or a Blob for media.
-    pub fn body(call: &Call, response: &wasm_bindgen::JsValue) -> Result<Promise, ApiError> {
+    pub fn body(call: &Call, response: &JsValue) -> Result<Promise, ApiError> {
         // fetch resolves with a Response, and nothing else.
         let raw: &web_sys::Response = response.unchecked_ref();
         match crate::dom::number(raw, "status") as u16 {

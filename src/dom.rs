@@ -152,6 +152,12 @@ pub fn truth(target: &JsValue, key: &str) -> bool {
     get(target, key).as_bool().unwrap_or_default()
 }
 
+/// `target[key]` when it holds an element (`activeElement`, an event's `target`), not null.
+pub fn element(target: &JsValue, key: &str) -> Option<Element> {
+    let v = get(target, key);
+    (!v.is_null_or_undefined()).then(|| v.unchecked_into())
+}
+
 /// The same JS object (`===`; web-sys's `==` on elements is `Object.is`, one more binding).
 pub fn same(a: &JsValue, b: &JsValue) -> bool {
     a == b

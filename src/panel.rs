@@ -443,7 +443,7 @@ impl Inner {
     fn report(&self, code: &str, message: &str) {
         self.emit_fields(
             "chathub:error",
-            &[("code", code.into()), ("message", message.into())],
+            &[("code", &code.into()), ("message", &message.into())],
         );
     }
 
@@ -456,9 +456,8 @@ impl Inner {
     }
 
     /// An event whose detail is a small object made here, with no serializer.
-    fn emit_fields(&self, name: &str, fields: &[(&str, JsValue)]) {
-        let fields: Vec<(&str, &JsValue)> = fields.iter().map(|(k, v)| (*k, v)).collect();
-        self.emit(name, &dom::object(&fields));
+    fn emit_fields(&self, name: &str, fields: &[(&str, &JsValue)]) {
+        self.emit(name, &dom::object(fields));
     }
 
     fn on_ui(self: &Rc<Self>, ev: UiEvent) {
@@ -523,7 +522,7 @@ impl Inner {
                 .call1(&JsValue::NULL, &JsValue::UNDEFINED);
             self.emit("chathub:ready", &JsValue::UNDEFINED);
         }
-        self.emit_fields("chathub:connection", &[("state", conn.name().into())]);
+        self.emit_fields("chathub:connection", &[("state", &conn.name().into())]);
     }
 
     fn on_unread(&self, unread: u32) {
@@ -533,7 +532,7 @@ impl Inner {
             self.title.clone()
         };
         self.doc.set_title(&title);
-        self.emit_fields("chathub:unread", &[("count", unread.into())]);
+        self.emit_fields("chathub:unread", &[("count", &unread.into())]);
     }
 
     fn perform(self: &Rc<Self>, effect: Effect) {
@@ -565,7 +564,7 @@ impl Inner {
         }
         if self.sound {
             self.chime.borrow_mut().play();
-            self.emit_fields("chathub:sound", &[("chatId", (m.chat_id as f64).into())]);
+            self.emit_fields("chathub:sound", &[("chatId", &(m.chat_id as f64).into())]);
         }
         let name = self
             .state

@@ -698,29 +698,25 @@ mod view {
             el.offset_top() - m.scroll_top()
         };
         let before = top_of("150");
+        // Only the thread changed.
+        let redraw = |s: &State| {
+            let thread = Dirty {
+                thread: true,
+                ..Dirty::default()
+            };
+            view.render(s, thread);
+        };
         // 100 older messages arrive: the window grows upwards.
         s.thread = all.clone();
         s.window = Window { start: 0, end: 200 };
-        view.render(
-            &s,
-            Dirty {
-                thread: true,
-                ..Dirty::default()
-            },
-        );
+        redraw(&s);
         assert_eq!(top_of("150"), before);
         // The window drops its oldest 50.
         s.window = Window {
             start: 50,
             end: 200,
         };
-        view.render(
-            &s,
-            Dirty {
-                thread: true,
-                ..Dirty::default()
-            },
-        );
+        redraw(&s);
         assert_eq!(top_of("150"), before);
     }
 

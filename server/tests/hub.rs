@@ -432,7 +432,10 @@ async fn a_deactivated_operator_is_disconnected_at_once() {
         }
     };
     assert_eq!(close["error"], "Operator is inactive", "{close}");
-    assert_ne!(close["allowReconnect"], true, "no reconnect invited: {close}");
+    assert_ne!(
+        close["allowReconnect"], true,
+        "no reconnect invited: {close}"
+    );
     assert!(gone.next_raw().await.is_none(), "the socket closed");
 
     // Others stay connected and keep receiving events.

@@ -11,8 +11,7 @@ pub(super) struct Fmt {
 }
 
 fn intl(lang: &str, key: &str, value: &str) -> Function {
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    let options = crate::dom::object(&[(key, &value.into())]);
     let f = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&lang.into()), &options);
     get(&f, "format").unchecked_into()
 }

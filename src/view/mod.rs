@@ -18,8 +18,8 @@ mod list;
 mod thread;
 
 use crate::dom::{
-    at, attrs, child, class, flag, get, has, len, number, same, set_value, string, text, truth,
-    value, Listener,
+    at, attrs, child, class, element, flag, get, has, len, number, same, set_value, string, text,
+    truth, value, Listener,
 };
 use crate::i18n::Strings;
 use crate::state::{Conn, Dirty, State};
@@ -176,8 +176,7 @@ fn focus(el: &Element) {
 
 /// The element an event happened on: the listeners sit on elements and hear only their elements.
 fn target(e: &Event) -> Option<Element> {
-    let t = get(e, "target");
-    (!t.is_null_or_undefined()).then(|| t.unchecked_into())
+    element(e, "target")
 }
 
 /// Wraps a handler so the listener holds the view weakly: one closure type for every listener.
@@ -509,8 +508,7 @@ impl Ui {
 
     /// The focused element in the shadow root.
     fn focused(&self) -> Option<Element> {
-        let a = get(&self.root, "activeElement");
-        (!a.is_null_or_undefined()).then(|| a.unchecked_into())
+        element(&self.root, "activeElement")
     }
 
     fn show(&self, open: bool) {
