@@ -26,6 +26,8 @@ pub enum Call {
     Chats(ChatQuery),
     /// The newest page of a chat.
     History(u64),
+    /// The newest page of a chat, to see which of the panel's sends it holds.
+    Verify(u64),
     Older {
         chat_id: u64,
         before: u64,
@@ -73,7 +75,7 @@ impl Call {
                     p.push_str(&String::from(js_sys::encode_uri_component(&q.search)));
                 }
             }
-            Call::History(chat_id) | Call::Older { chat_id, .. } => {
+            Call::History(chat_id) | Call::Verify(chat_id) | Call::Older { chat_id, .. } => {
                 p.push_str("/api/chat/chats/");
                 push_num(&mut p, *chat_id);
                 p.push_str("/messages?limit=50");

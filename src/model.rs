@@ -15,6 +15,15 @@ pub struct Message {
     pub status: u8,
     pub created_at: String,
     pub client_message_id: Option<String>,
+    /// Who wrote an operator message (the reference server's own field; absent on the hosted one).
+    pub operator: Option<Operator>,
+}
+
+/// An operator as the API names one: a chat's assignee, or the author of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Operator {
+    pub id: u64,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +41,8 @@ pub struct Chat {
     /// 0 New, 1 Open, 2 Waiting, 3 OnPause, 4 Closed.
     pub chat_status: u8,
     pub count_unread: u32,
+    /// The operator the chat is assigned to.
+    pub operator: Option<Operator>,
     pub source: Option<u8>,
     pub client: Option<Client>,
     pub last_message: Option<Message>,
@@ -55,9 +66,13 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
-/// The answer to SignalR's negotiate: the id that goes into the WebSocket URL.
+/// The answer to SignalR's negotiate: the id that goes into the WebSocket URL, and the extensions
+/// the server announces in its own field (none from a server that only does what is documented).
 #[derive(Debug, Clone, Default)]
-pub struct Negotiated(pub Option<String>);
+pub struct Negotiated {
+    pub id: Option<String>,
+    pub extensions: Vec<String>,
+}
 
 /// The `{ "eventId": N }` the reference server appends to every event.
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,6 +95,7 @@ impl FromJson for Message {
             status: f.or_default("status"),
             created_at: f.or_default("createdAt"),
             client_message_id: f.get("clientMessageId"),
+            operator: f.get("operator"),
         };
         f.done(m)
     }
@@ -106,12 +122,24 @@ impl FromJson for Chat {
             theme: f.get("theme"),
             chat_status: f.or_default("chatStatus"),
             count_unread: f.or_default("countUnread"),
+            operator: f.get("operator"),
             source: f.get("source"),
             client: f.get("client"),
             last_message: f.get("lastMessage"),
             updated_at: f.get("updatedAt"),
         };
         f.done(c)
+    }
+}
+
+impl FromJson for Operator {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let o = Operator {
+            id: f.or_default("id"),
+            name: f.get("name"),
+        };
+        f.done(o)
     }
 }
 
@@ -149,7 +177,8 @@ impl FromJson for Negotiated {
     fn from_json(v: &Value) -> Option<Self> {
         let mut f = v.fields()?;
         let id = f.get("connectionToken").or_else(|| f.get("connectionId"));
-        f.done(Negotiated(id))
+        let extensions = f.or_default("chathubExtensions");
+        f.done(Negotiated { id, extensions })
     }
 }
 
@@ -186,17 +215,19 @@ impl Chat {
         .unwrap_or("")
     }
 
-    /// Whether the name, phone or theme contains `needle`, ignoring ASCII case, as the server's
-    /// search does (SQLite `LIKE`).
+    /// Whether the client's name or phone contains `needle`, ignoring ASCII case, as the server's
+    /// search does (SQLite `LIKE`). The theme counts only for a chat without a client (a server that
+    /// sends only the documented fields): elsewhere it is the first message, which search must not match.
     pub fn mentions(&self, needle: &str) -> bool {
         let has = |hay: Option<&str>| {
             let (hay, n) = (hay.unwrap_or("").as_bytes(), needle.as_bytes());
             n.len() <= hay.len() && hay.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
         };
         let client = self.client.as_ref();
-        has(client.and_then(|c| c.name.as_deref()))
-            || has(client.and_then(|c| c.phone.as_deref()))
-            || has(self.theme.as_deref())
+        match client {
+            Some(c) => has(c.name.as_deref()) || has(c.phone.as_deref()),
+            None => has(self.theme.as_deref()),
+        }
     }
 
     /// The moment of last activity, for ordering (ISO-8601 strings sort as time).

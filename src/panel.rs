@@ -10,7 +10,7 @@ use crate::json;
 use crate::media;
 use crate::model::{ChatPage, Message, MessagePage, Negotiated};
 use crate::socket::{Socket, SocketEvent};
-use crate::state::{update, Conn, Dirty, Effect, Msg, Saved, State};
+use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Saved, State};
 use crate::text::{cat, num};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
@@ -205,8 +205,8 @@ impl Panel {
         });
         inner.listen();
         inner.view.start_open(dom::has(script, "open"));
+        inner.dispatch(Msg::Looking(inner.looking()));
         if let Some(saved) = inner.load_saved() {
-            inner.view.set_draft(&saved.draft);
             inner.dispatch(Msg::Restore(saved));
         }
         inner.view.render(
@@ -252,7 +252,7 @@ impl Panel {
     /// Shows the panel (`Some(true)`), hides it (`Some(false)`) or flips it (`None`).
     pub fn set_open(&self, open: Option<bool>) {
         let view = &self.inner.view;
-        view.set_open(open.unwrap_or(!view.is_open()));
+        self.inner.show(open.unwrap_or(!view.is_open()));
     }
 
     /// The script's `token` attribute changed: reconnect with it, keeping everything else.
@@ -313,6 +313,7 @@ impl Inner {
                 if let Some(online) = online {
                     p.dispatch(Msg::Network { online });
                 }
+                p.dispatch(Msg::Looking(p.looking()));
                 if online == Some(false) {
                     // The socket may linger half-dead; retry on the backoff until `online` wakes us.
                     p.schedule_reconnect();
@@ -329,6 +330,17 @@ impl Inner {
         ];
     }
 
+    /// Whether the operator sees the open chat: the panel is open and the page visible.
+    fn looking(&self) -> bool {
+        self.view.is_open() && !dom::truth(&self.doc, "hidden")
+    }
+
+    /// Opens or closes the panel; what the operator sees now is read.
+    fn show(self: &Rc<Self>, open: bool) {
+        self.view.set_open(open);
+        self.dispatch(Msg::Looking(self.looking()));
+    }
+
     /// Skips the backoff wait if a retry is pending.
     fn wake(self: &Rc<Self>) {
         if self.retry.borrow_mut().take().is_some() {
@@ -338,9 +350,15 @@ impl Inner {
 
     /// Checks the token, then connects.
     fn start(self: &Rc<Self>) {
-        match token::inspect(&self.config.borrow().token, now() / 1000) {
+        let checked = token::inspect(&self.config.borrow().token, now() / 1000);
+        match checked {
             Err(problem) => self.fail_token(problem),
-            Ok(_) => self.connect(),
+            Ok(claims) => {
+                if self.state.borrow().me != claims.operator {
+                    self.dispatch(Msg::Identity(claims.operator));
+                }
+                self.connect();
+            }
         }
     }
 
@@ -440,6 +458,17 @@ impl Inner {
         }
     }
 
+    /// The server refused this operator (403): only a new token helps, so retries stop.
+    fn fail_refused(self: &Rc<Self>) {
+        let message = "Operator refused by the server";
+        self.drop_connection();
+        self.dispatch(Msg::Refused);
+        self.report("operator_refused", message);
+        let error = js_sys::Error::new(message);
+        let _ = js_sys::Reflect::set(&error, &"code".into(), &"operator_refused".into());
+        let _ = self.ready.reject.call1(&JsValue::NULL, &error);
+    }
+
     fn report(&self, code: &str, message: &str) {
         self.emit_fields(
             "chathub:error",
@@ -464,7 +493,8 @@ impl Inner {
         let msg = match ev {
             UiEvent::Open(id) => Msg::Open(id),
             UiEvent::Back => Msg::Back,
-            UiEvent::Send(text) => Msg::Send {
+            UiEvent::Send { chat_id, text } => Msg::Send {
+                chat_id,
                 text,
                 client_message_id: client_message_id(),
                 now: now(),
@@ -473,7 +503,11 @@ impl Inner {
                 client_message_id,
                 now: now(),
             },
-            UiEvent::Draft(text) => Msg::Draft { text, now: now() },
+            UiEvent::Draft { chat_id, text } => Msg::Draft {
+                chat_id,
+                text,
+                now: now(),
+            },
             UiEvent::Filter(status) => Msg::Filter(status),
             UiEvent::Search(text) => Msg::Search(text),
             UiEvent::MoreChats => Msg::MoreChats,
@@ -485,8 +519,8 @@ impl Inner {
             UiEvent::Media {
                 message_id, url, ..
             } => return self.run(Job::Call(Call::Media { message_id, url })),
-            UiEvent::Toggle => return self.view.set_open(!self.view.is_open()),
-            UiEvent::Close => return self.view.set_open(false),
+            UiEvent::Toggle => return self.show(!self.view.is_open()),
+            UiEvent::Close => return self.show(false),
         };
         self.dispatch(msg);
     }
@@ -548,6 +582,11 @@ impl Inner {
             Effect::LoadOlder { chat_id, before } => Call::Older { chat_id, before },
             Effect::SetStatus { chat_id, status } => Call::Status { chat_id, status },
             Effect::Reconnect => return self.schedule_reconnect(),
+            Effect::Verify(chat_id) => Call::Verify(chat_id),
+            Effect::Notice { key, name } => {
+                let text = self.strings.borrow().fill(key, &[("name", &name)]);
+                return self.view.notice(&text);
+            }
             Effect::Error { code, message } => return self.report(code, &message),
             Effect::Received(m, json) => {
                 self.emit("chathub:message", &json.to_js());
@@ -651,16 +690,28 @@ impl Inner {
         let value = match result {
             Ok(value) => value,
             Err(ApiError::Unauthorized) => return self.fail_token(TokenProblem::Expired),
+            Err(ApiError::Status(403)) => return self.fail_refused(),
+            Err(ApiError::Status(404)) => match &job {
+                Job::Call(
+                    Call::History(chat_id) | Call::Older { chat_id, .. } | Call::Verify(chat_id),
+                ) => return self.dispatch(Msg::ChatGone(*chat_id)),
+                _ => return self.failed(&job),
+            },
             Err(_) => return self.failed(&job),
         };
         let text = value.as_string().unwrap_or_default();
         let msg = match &job {
             Job::Call(Call::Negotiate) => {
                 self.negotiation.borrow_mut().take();
-                return match json::from_str::<Negotiated>(&text).and_then(|n| n.0) {
-                    Some(id) => self.open_socket(&id),
-                    None => self.schedule_reconnect(),
+                let Some(Negotiated {
+                    id: Some(id),
+                    extensions,
+                }) = json::from_str::<Negotiated>(&text)
+                else {
+                    return self.schedule_reconnect();
                 };
+                self.dispatch(Msg::Negotiated(Extensions::from_names(&extensions)));
+                return self.open_socket(&id);
             }
             Job::Call(Call::Chats(query)) => {
                 json::from_str::<ChatPage>(&text).map(|page| Msg::ChatsLoaded(query.clone(), page))
@@ -673,6 +724,12 @@ impl Inner {
             }
             Job::Call(Call::Older { chat_id, .. }) => {
                 json::from_str::<MessagePage>(&text).map(|page| Msg::OlderLoaded {
+                    chat_id: *chat_id,
+                    page,
+                })
+            }
+            Job::Call(Call::Verify(chat_id)) => {
+                json::from_str::<MessagePage>(&text).map(|page| Msg::Verified {
                     chat_id: *chat_id,
                     page,
                 })
@@ -719,6 +776,7 @@ impl Inner {
         match job {
             Job::Call(Call::Negotiate) => self.schedule_reconnect(),
             Job::Call(Call::Locale(_) | Call::Media { .. }) | Job::Permission => {}
+            Job::Call(Call::Verify(chat_id)) => self.dispatch(Msg::VerifyFailed(*chat_id)),
             Job::Call(call) => {
                 self.report("request_failed", "request failed");
                 let refresh = matches!(call, Call::Status { .. });

@@ -8,6 +8,7 @@ use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
 use crate::text::num;
 use crate::token::TokenProblem;
 use crate::window::Window;
+use std::collections::BTreeMap;
 
 /// Send a ping when the socket has been quiet this long (the SignalR default).
 pub const PING_EVERY_MS: u64 = 15_000;
@@ -19,6 +20,33 @@ pub const TYPING_EVERY_MS: u64 = 3_000;
 pub const TYPING_SHOWN_MS: u64 = 6_000;
 /// Chats per list page.
 pub const CHATS_PER_PAGE: u32 = 50;
+/// The longest message the API takes, in characters.
+pub const MAX_TEXT: usize = 4096;
+
+/// What a server offers beyond the documented API. The reference server lists these in its
+/// negotiate answer (`chathubExtensions`); a server that lists nothing gets only documented calls
+/// with their documented argument counts, since ASP.NET refuses anything else.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extensions {
+    /// A third `clientMessageId` argument makes a send idempotent.
+    pub client_message_id: bool,
+    pub typing: bool,
+    pub mark_read: bool,
+    /// `Resume(lastEventId)` replays missed events (events then carry an `eventId`).
+    pub resume: bool,
+}
+
+impl Extensions {
+    pub fn from_names(names: &[String]) -> Extensions {
+        let has = |n: &str| names.iter().any(|x| x == n);
+        Extensions {
+            client_message_id: has("clientMessageId"),
+            typing: has("Typing"),
+            mark_read: has("MarkRead"),
+            resume: has("Resume"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conn {
@@ -33,6 +61,8 @@ pub enum Conn {
     Expired,
     /// The token cannot be read.
     Invalid,
+    /// The server refused this operator (403: inactive, deleted, or not an operator's token).
+    Refused,
 }
 
 impl Conn {
@@ -44,12 +74,13 @@ impl Conn {
             Conn::Offline => "offline",
             Conn::Expired => "expired",
             Conn::Invalid => "invalid",
+            Conn::Refused => "refused",
         }
     }
 
     /// Whether retrying can help: a bad token never gets better by itself.
     pub fn retries(self) -> bool {
-        !matches!(self, Conn::Expired | Conn::Invalid)
+        !matches!(self, Conn::Expired | Conn::Invalid | Conn::Refused)
     }
 }
 
@@ -63,6 +94,15 @@ pub struct Outgoing {
     /// The invocation carrying it, while one is in flight (never saved).
     pub invocation: Option<u32>,
     pub media: Option<OutMedia>,
+    /// The newest message id the panel knew in the chat when this was last sent: only a message
+    /// newer than that can be its stored copy.
+    pub after_id: u64,
+    /// It went out on a session that was lost before the answer. Without `clientMessageId` a resend
+    /// could store it twice, so it waits until the chat's newest page shows whether it arrived.
+    pub unsure: bool,
+    /// The server accepted it without returning the stored message (the documented hub's void
+    /// `SendMessage`): shown as sent until the message itself arrives.
+    pub sent: bool,
 }
 
 /// A file the operator attached, as `SendMediaMessage` takes it.
@@ -142,24 +182,52 @@ impl FromJson for Typist {
     }
 }
 
-/// What survives a page reload (in sessionStorage): the open chat, the draft and unsent messages.
-/// Never the token. Written by [`State::saved_json`] in the same field names.
+/// What survives a page reload (in sessionStorage): the open chat, each chat's draft and unsent
+/// messages. Never the token. Written by [`State::saved_json`] in the same field names.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Saved {
     pub open: Option<u64>,
-    pub draft: String,
+    pub drafts: Vec<Draft>,
     pub outbox: Vec<Outgoing>,
+}
+
+/// A chat's unsent text.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub chat_id: u64,
+    pub text: String,
 }
 
 impl FromJson for Saved {
     fn from_json(v: &Value) -> Option<Self> {
         let mut f = v.fields()?;
+        let open = f.get("open");
+        let mut drafts: Vec<Draft> = f.or_default("drafts");
+        // Saved by a release with one draft for whichever chat was open: it was that chat's.
+        let legacy: String = f.or_default("draft");
+        if let (Some(chat_id), false) = (open, legacy.is_empty()) {
+            drafts.push(Draft {
+                chat_id,
+                text: legacy,
+            });
+        }
         let saved = Saved {
-            open: f.get("open"),
-            draft: f.or_default("draft"),
+            open,
+            drafts,
             outbox: f.or_default("outbox"),
         };
         f.done(saved)
+    }
+}
+
+impl FromJson for Draft {
+    fn from_json(v: &Value) -> Option<Self> {
+        let mut f = v.fields()?;
+        let d = Draft {
+            chat_id: f.get("chatId")?,
+            text: f.or_default("text"),
+        };
+        f.done(d)
     }
 }
 
@@ -173,6 +241,9 @@ impl FromJson for Outgoing {
             failed: f.or_default("failed"),
             invocation: None,
             media: f.get("media"),
+            after_id: f.or_default("afterId"),
+            unsure: f.or_default("unsure"),
+            sent: false,
         };
         f.done(o)
     }
@@ -192,12 +263,17 @@ impl FromJson for OutMedia {
 }
 
 impl Outgoing {
+    /// Saved form. Whatever may have reached the server (in flight, accepted) is saved as unsure,
+    /// so that after a reload it is looked for before it is sent again.
     fn to_json(&self) -> String {
+        let unsure = self.unsure || self.sent || self.invocation.is_some();
         let o = Obj::new()
             .num("chatId", self.chat_id)
             .str("text", &self.text)
             .str("clientMessageId", &self.client_message_id)
-            .bool("failed", self.failed);
+            .bool("failed", self.failed)
+            .num("afterId", self.after_id)
+            .bool("unsure", unsure);
         match &self.media {
             Some(m) => o.raw(
                 "media",
@@ -254,7 +330,19 @@ pub struct State {
     pub typing: Option<Typing>,
     last_typing_ms: u64,
     pub outbox: Vec<Outgoing>,
-    pub draft: String,
+    /// Each chat's unsent text: a draft belongs to its chat, never to whichever chat is open.
+    pub drafts: BTreeMap<u64, String>,
+    /// The operator sees the open chat: the panel is open and the page visible.
+    pub looking: bool,
+    /// This operator's id, from the token: their own messages are "You", a colleague's are named.
+    pub me: Option<u64>,
+    /// What the server offers beyond the documented API, from its negotiate answer.
+    pub ext: Extensions,
+    /// Chats whose newest page is being fetched to settle unsure sends.
+    verifying: Vec<u64>,
+    /// The open chat was read here, but the server has not been told yet (its newest message id
+    /// was unknown, or the session was down).
+    unread_untold: bool,
     /// The newest hub event applied, for `Resume`.
     pub last_event_id: u64,
     pub dirty: Dirty,
@@ -281,6 +369,22 @@ pub enum Msg {
     Tick {
         now: u64,
     },
+    /// The negotiate answer: which extensions the next session may use.
+    Negotiated(Extensions),
+    /// The operator this token belongs to, when it says.
+    Identity(Option<u64>),
+    /// Whether the operator sees the open chat (panel open, page visible).
+    Looking(bool),
+    /// The newest page of a chat, fetched to settle sends that may or may not have arrived.
+    Verified {
+        chat_id: u64,
+        page: MessagePage,
+    },
+    VerifyFailed(u64),
+    /// The server no longer has this chat (deleted elsewhere, or 404).
+    ChatGone(u64),
+    /// The server refused this operator (403).
+    Refused,
     ChatsLoaded(ChatQuery, ChatPage),
     /// Show only chats of this status (None: all), searched on the server.
     Filter(Option<u8>),
@@ -312,7 +416,9 @@ pub enum Msg {
         client_message_id: String,
         now: u64,
     },
+    /// Send the draft of `chat_id`: the chat the composer showed it for, whatever is open now.
     Send {
+        chat_id: u64,
         text: String,
         client_message_id: String,
         now: u64,
@@ -323,6 +429,7 @@ pub enum Msg {
         now: u64,
     },
     Draft {
+        chat_id: u64,
         text: String,
         now: u64,
     },
@@ -353,6 +460,13 @@ pub enum Effect {
     },
     /// Drop this socket and connect again after the policy's delay.
     Reconnect,
+    /// Fetch a chat's newest page to see which sends arrived (a 404 means the chat is gone).
+    Verify(u64),
+    /// Tell the operator, in the panel: the i18n key and the chat's title.
+    Notice {
+        key: &'static str,
+        name: String,
+    },
     /// Tell the host page that something failed.
     Error {
         code: &'static str,
@@ -380,7 +494,12 @@ impl Default for State {
             typing: None,
             last_typing_ms: 0,
             outbox: Vec::new(),
-            draft: String::new(),
+            drafts: BTreeMap::new(),
+            looking: false,
+            me: None,
+            ext: Extensions::default(),
+            verifying: Vec::new(),
+            unread_untold: false,
             last_event_id: 0,
             dirty: Dirty::default(),
             records: RecordBuffer::default(),
@@ -390,6 +509,14 @@ impl Default for State {
             last_heard_ms: 0,
             last_sent_ms: 0,
         }
+    }
+}
+
+/// Whether a stored message carries what an outgoing one sent: its text, or its file's name.
+fn same_content(o: &Outgoing, m: &Message) -> bool {
+    match &o.media {
+        Some(out) => m.media.as_ref().and_then(|x| x.name.as_deref()) == Some(out.name.as_str()),
+        None => m.message.as_deref().map(str::trim) == Some(o.text.as_str()),
     }
 }
 
@@ -404,6 +531,11 @@ impl State {
 
     pub fn chat(&self, id: u64) -> Option<&Chat> {
         self.chats.iter().find(|c| c.id == id)
+    }
+
+    /// A chat the panel may send to: listed, or open (a restored chat before the list loads).
+    fn knows(&self, id: u64) -> bool {
+        self.open == Some(id) || self.chat(id).is_some()
     }
 
     /// The chats the list shows. The server filtered and searched each loaded page; this also
@@ -463,16 +595,16 @@ impl State {
         self.merge_chats(page.items);
     }
 
-    /// Queues a message (text or media) in the open chat and sends it if the session is live.
+    /// Queues a message (text or media) for `chat_id` and sends it if the session is live.
     fn enqueue(
         &mut self,
+        chat_id: u64,
         text: &str,
         media: Option<OutMedia>,
         cmid: String,
         now: u64,
         fx: &mut Vec<Effect>,
     ) {
-        let Some(chat_id) = self.open else { return };
         self.outbox.push(Outgoing {
             chat_id,
             text: text.to_owned(),
@@ -480,6 +612,9 @@ impl State {
             failed: false,
             invocation: None,
             media,
+            after_id: 0,
+            unsure: false,
+            sent: false,
         });
         self.dirty.thread = true;
         self.dirty.saved = true;
@@ -488,7 +623,9 @@ impl State {
 
     /// Tells the others the operator is typing, at most every `TYPING_EVERY_MS`.
     fn typing_out(&mut self, now: u64, fx: &mut Vec<Effect>) {
-        let Some(open) = self.open else { return };
+        let Some(open) = self.open.filter(|_| self.ext.typing) else {
+            return;
+        };
         if self.conn == Conn::Connected && now >= self.last_typing_ms + TYPING_EVERY_MS {
             self.last_typing_ms = now;
             let chat = num(open);
@@ -499,6 +636,7 @@ impl State {
     /// Opens a chat (or none, back to the list) with an empty thread until its history loads.
     fn show_chat(&mut self, chat: Option<u64>) {
         self.open = chat;
+        self.unread_untold = false;
         self.thread.clear();
         self.window = Window::default();
         self.history = History::More;
@@ -532,15 +670,43 @@ impl State {
     /// What survives a reload, as JSON ([`Saved`]); `None` when there is nothing to keep. Written
     /// from borrowed state: it runs on every keystroke of the draft.
     pub fn saved_json(&self) -> Option<String> {
-        if self.open.is_none() && self.draft.is_empty() && self.outbox.is_empty() {
+        if self.open.is_none() && self.drafts.is_empty() && self.outbox.is_empty() {
             return None;
         }
         let outbox = json::array(self.outbox.iter().map(Outgoing::to_json));
+        let drafts = json::array(
+            self.drafts
+                .iter()
+                .map(|(chat, text)| Obj::new().num("chatId", *chat).str("text", text).end()),
+        );
         let saved = match self.open {
             Some(open) => Obj::new().num("open", open),
             None => Obj::new(),
         };
-        Some(saved.str("draft", &self.draft).raw("outbox", &outbox).end())
+        Some(saved.raw("drafts", &drafts).raw("outbox", &outbox).end())
+    }
+
+    /// The unsent text of a chat.
+    pub fn draft(&self, chat_id: u64) -> &str {
+        self.drafts.get(&chat_id).map_or("", String::as_str)
+    }
+
+    /// The newest message id the panel knows in a chat.
+    fn newest_known(&self, chat_id: u64) -> u64 {
+        let listed = self
+            .chat(chat_id)
+            .and_then(|c| c.last_message.as_ref())
+            .map_or(0, |m| m.id);
+        let drawn = match self.open {
+            Some(open) if open == chat_id => self.thread.last().map_or(0, |m| m.id),
+            _ => 0,
+        };
+        listed.max(drawn)
+    }
+
+    /// Whether an outgoing message must wait for the chat's newest page before it may go again.
+    fn held(&self, o: &Outgoing) -> bool {
+        o.unsure && !self.ext.client_message_id
     }
 
     fn set_conn(&mut self, conn: Conn) {
@@ -569,14 +735,18 @@ impl State {
         id
     }
 
-    /// Sends every waiting outbox entry of a live session, oldest first.
+    /// Sends every waiting outbox entry of a live session, oldest first. An entry that may already
+    /// have arrived holds everything after it, so that nothing overtakes it.
     fn flush_outbox(&mut self, now: u64, fx: &mut Vec<Effect>) {
         if self.conn != Conn::Connected {
             return;
         }
         for i in 0..self.outbox.len() {
             let o = &self.outbox[i];
-            if o.invocation.is_some() || o.failed {
+            if self.held(o) {
+                return;
+            }
+            if o.invocation.is_some() || o.failed || o.sent {
                 continue;
             }
             let (chat, cmid) = (num(o.chat_id), json::string(&o.client_message_id));
@@ -588,8 +758,50 @@ impl State {
                     m.to_json(["Name", "Format", "DataBase64", "Type"]),
                 ),
             };
-            let id = self.invoke(target, &[&chat, &body, &cmid], now, fx);
-            self.outbox[i].invocation = Some(id);
+            // ASP.NET binds arguments by count: the third goes only to a server that offers it.
+            let args: &[&str] = if self.ext.client_message_id {
+                &[&chat, &body, &cmid]
+            } else {
+                &[&chat, &body]
+            };
+            let id = self.invoke(target, args, now, fx);
+            let after_id = self.newest_known(self.outbox[i].chat_id);
+            let o = &mut self.outbox[i];
+            o.invocation = Some(id);
+            o.unsure = false;
+            o.after_id = after_id;
+        }
+    }
+
+    /// Settles the outgoing message that `m` is the stored copy of: by `clientMessageId`, else (a
+    /// server without it) the oldest sent, unanswered or unsure message of this operator in that chat
+    /// with the same text or file, sent before `m` was stored.
+    fn settle_sent(&mut self, m: &Message) {
+        let pos = match m.client_message_id.as_deref() {
+            Some(cmid) => self.outbox.iter().position(|o| o.client_message_id == cmid),
+            None if m.author == 0 && m.operator.as_ref().is_none_or(|o| Some(o.id) == self.me) => {
+                self.outbox.iter().position(|o| {
+                    o.chat_id == m.chat_id
+                        && !o.failed
+                        && (o.invocation.is_some() || o.sent || o.unsure)
+                        && m.id > o.after_id
+                        && same_content(o, m)
+                })
+            }
+            None => None,
+        };
+        if let Some(pos) = pos {
+            self.outbox.remove(pos);
+            // The server stores a chat's messages in the order they were sent, so the copies of the
+            // ones queued after this are newer than `m`: seeing `m` again must not settle them.
+            for o in self.outbox[pos..]
+                .iter_mut()
+                .filter(|o| o.chat_id == m.chat_id)
+            {
+                o.after_id = o.after_id.max(m.id);
+            }
+            self.dirty.thread = true;
+            self.dirty.saved = true;
         }
     }
 
@@ -621,13 +833,7 @@ impl State {
 
     /// Adds a stored message once, wherever it arrives from (history, event, completion).
     fn store_message(&mut self, m: Message, fx: &mut Vec<Effect>) {
-        if let Some(cmid) = m.client_message_id.as_deref() {
-            let before = self.outbox.len();
-            self.outbox.retain(|o| o.client_message_id != cmid);
-            let settled = before != self.outbox.len();
-            self.dirty.thread |= settled;
-            self.dirty.saved |= settled;
-        }
+        self.settle_sent(&m);
         if Some(m.chat_id) == self.open {
             match self.thread.binary_search_by_key(&m.id, |x| x.id) {
                 Ok(i) if self.thread[i] == m => return,
@@ -642,7 +848,7 @@ impl State {
         let open = self.open;
         match self.chats.iter_mut().find(|c| c.id == m.chat_id) {
             Some(chat) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
-                if m.author == 1 && open != Some(m.chat_id) {
+                if m.author == 1 && !(self.looking && open == Some(m.chat_id)) {
                     chat.count_unread += 1;
                 }
                 chat.updated_at = Some(m.created_at.clone());
@@ -658,21 +864,95 @@ impl State {
         }
     }
 
-    /// Marks the open chat read up to its newest message, if it has unread ones.
+    /// What the operator is looking at is read: the open chat's count goes to zero, and the
+    /// server hears of it when it offers `MarkRead`.
     fn mark_read(&mut self, fx: &mut Vec<Effect>) {
-        let (Some(open), Some(last)) = (self.open, self.thread.last().map(|m| m.id)) else {
+        let Some(open) = self.open.filter(|_| self.looking) else {
             return;
         };
-        if self.conn == Conn::Connected && self.chat(open).is_some_and(|c| c.count_unread > 0) {
+        if self.chat(open).is_some_and(|c| c.count_unread > 0) {
             self.set_chat(open, |c| c.count_unread = 0);
+            self.unread_untold = true;
+        }
+        let last = self.newest_known(open);
+        if self.unread_untold && self.conn == Conn::Connected && self.ext.mark_read && last > 0 {
+            self.unread_untold = false;
             let (chat, last) = (num(open), num(last));
-            let now = self.last_sent_ms.max(self.last_heard_ms);
+            let now = now_of(self);
             self.send(
                 codec::invocation(None, "MarkRead", &[&chat, &last]),
                 now,
                 fx,
             );
         }
+    }
+
+    /// A chat the server no longer has leaves the list; if it was open, the thread closes, and its
+    /// draft and unsent messages go with a notice, since they can no longer reach anyone.
+    fn remove_chat(&mut self, chat_id: u64, fx: &mut Vec<Effect>) {
+        let name = self.chat(chat_id).map(|c| c.title().to_owned());
+        let known = name.is_some() || self.open == Some(chat_id);
+        self.chats.retain(|c| c.id != chat_id);
+        let lost =
+            self.outbox.iter().any(|o| o.chat_id == chat_id) || self.drafts.contains_key(&chat_id);
+        self.outbox.retain(|o| o.chat_id != chat_id);
+        self.drafts.remove(&chat_id);
+        self.verifying.retain(|c| *c != chat_id);
+        if self.open == Some(chat_id) {
+            self.show_chat(None);
+        }
+        if known || lost {
+            self.dirty.chats = true;
+            self.dirty.saved = true;
+            fx.push(Effect::Notice {
+                key: if lost {
+                    "notice.deleted_unsent"
+                } else {
+                    "notice.deleted"
+                },
+                name: name.unwrap_or_default(),
+            });
+        }
+    }
+
+    /// Asks for the newest page of every chat holding sends that may already have arrived.
+    fn verify_unsure(&mut self, fx: &mut Vec<Effect>) {
+        if self.conn != Conn::Connected || self.ext.client_message_id {
+            return;
+        }
+        let mut chats: Vec<u64> = Vec::new();
+        for o in &self.outbox {
+            if (o.unsure || o.sent) && !chats.contains(&o.chat_id) {
+                chats.push(o.chat_id);
+            }
+        }
+        for chat_id in chats {
+            if !self.verifying.contains(&chat_id) {
+                self.verifying.push(chat_id);
+                fx.push(Effect::Verify(chat_id));
+            }
+        }
+    }
+
+    /// The newest page of a chat is in: what it holds of ours arrived; what it lacks is sent again.
+    fn on_verified(&mut self, chat_id: u64, page: MessagePage, now: u64, fx: &mut Vec<Effect>) {
+        self.verifying.retain(|c| *c != chat_id);
+        let open = self.open == Some(chat_id);
+        for m in page.items {
+            if open {
+                self.store_message(m, fx);
+            } else {
+                self.settle_sent(&m);
+            }
+        }
+        for o in self.outbox.iter_mut().filter(|o| o.chat_id == chat_id) {
+            o.unsure = false;
+        }
+        // Accepted but not on the page: stored, just older than its newest messages.
+        self.outbox.retain(|o| !(o.chat_id == chat_id && o.sent));
+        self.dirty.thread = true;
+        self.dirty.saved = true;
+        self.flush_outbox(now, fx);
     }
 
     fn on_event(&mut self, target: &str, args: &[Value], now: u64, fx: &mut Vec<Effect>) {
@@ -712,6 +992,11 @@ impl State {
                         name: name.unwrap_or_default(),
                         until_ms: now + TYPING_SHOWN_MS,
                     }));
+                }
+            }
+            "ChatDeleted" => {
+                if let Some(id) = arg::<u64>(args, 0) {
+                    self.remove_chat(id, fx);
                 }
             }
             "ChatCreated" => {
@@ -765,15 +1050,18 @@ impl State {
         let Some(pos) = self.outbox.iter().position(|o| o.invocation == Some(id)) else {
             return;
         };
+        let o = &mut self.outbox[pos];
+        o.invocation = None;
+        self.dirty.thread = true;
+        self.dirty.saved = true;
         match (result.and_then(|r| r.decode::<Message>()), error) {
             (Some(m), None) => self.store_message(m, fx),
-            (_, error) => {
-                let o = &mut self.outbox[pos];
-                o.invocation = None;
+            // A void `SendMessage` (the documented hub): the message itself comes as an event.
+            (None, None) => o.sent = true,
+            (_, Some(message)) => {
                 o.failed = true;
-                self.dirty.thread = true;
-                self.dirty.saved = true;
-                let message = error.unwrap_or_else(|| "send failed".into());
+                // The chat may be gone: its page answers 404 then.
+                fx.push(Effect::Verify(o.chat_id));
                 fx.push(Effect::Error {
                     code: "send_failed",
                     message,
@@ -792,7 +1080,9 @@ impl State {
             return;
         }
         self.set_conn(Conn::Connected);
-        if self.last_event_id > 0 && self.resume_supported {
+        self.verifying.clear();
+        self.verify_unsure(fx);
+        if self.last_event_id > 0 && self.resume_supported && self.ext.resume {
             let from = num(self.last_event_id);
             self.resume_call = Some(self.invoke("Resume", &[&from], now, fx));
             self.load_chats(1, fx);
@@ -815,6 +1105,8 @@ impl State {
                 result,
                 error,
             }) => self.on_completion(&invocation_id, result, error, fx),
+            // With or without `allowReconnect`: a server that refuses this operator says so on
+            // the next negotiate (403), which stops the retries.
             Ok(HubMessage::Close { error, .. }) => {
                 if let Some(message) = error {
                     fx.push(Effect::Error {
@@ -822,6 +1114,7 @@ impl State {
                         message,
                     });
                 }
+                self.lose_session(Conn::Reconnecting);
                 fx.push(Effect::Reconnect);
             }
             Ok(HubMessage::Ping | HubMessage::Ignored) => {}
@@ -846,10 +1139,18 @@ impl State {
     fn lose_session(&mut self, why: Conn) {
         self.records.clear();
         self.resume_call = None;
+        self.verifying.clear();
         for o in &mut self.outbox {
-            o.invocation = None;
+            // Unanswered: it may or may not have been stored.
+            if o.invocation.take().is_some() {
+                o.unsure = true;
+                self.dirty.saved = true;
+            }
         }
-        let explained = matches!(self.conn, Conn::Offline | Conn::Expired | Conn::Invalid);
+        let explained = matches!(
+            self.conn,
+            Conn::Offline | Conn::Expired | Conn::Invalid | Conn::Refused
+        );
         if !explained || why != Conn::Reconnecting {
             self.set_conn(why);
         }
@@ -885,7 +1186,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if state.typing.as_ref().is_some_and(|t| t.until_ms <= now) {
                 state.set_typing(None);
             }
+            // A failed look-up is asked again, rather than sending what may have arrived.
+            state.verify_unsure(&mut fx);
         }
+        Msg::Negotiated(ext) => state.ext = ext,
+        Msg::Identity(me) => {
+            state.me = me;
+            state.dirty.thread = true;
+        }
+        Msg::Looking(looking) => state.looking = looking,
+        Msg::Verified { chat_id, page } => state.on_verified(chat_id, page, now_of(state), &mut fx),
+        Msg::VerifyFailed(chat_id) => state.verifying.retain(|c| *c != chat_id),
+        Msg::ChatGone(chat_id) => state.remove_chat(chat_id, &mut fx),
+        Msg::Refused => state.lose_session(Conn::Refused),
         Msg::ChatsLoaded(query, page) => state.on_chats_loaded(query, page),
         Msg::Filter(status) => {
             if state.filter != status {
@@ -964,14 +1277,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Send {
+            chat_id,
             text,
             client_message_id,
             now,
         } => {
             let text = text.trim();
-            if !text.is_empty() && state.open.is_some() {
-                state.draft.clear();
-                state.enqueue(text, None, client_message_id, now, &mut fx);
+            if !text.is_empty() && text.chars().count() <= MAX_TEXT && state.knows(chat_id) {
+                state.drafts.remove(&chat_id);
+                state.dirty.saved = true;
+                state.enqueue(chat_id, text, None, client_message_id, now, &mut fx);
             }
         }
         Msg::LoadFailed { refresh } => {
@@ -988,7 +1303,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             media,
             client_message_id,
             now,
-        } => state.enqueue("", Some(media), client_message_id, now, &mut fx),
+        } => {
+            if let Some(chat_id) = state.open {
+                state.enqueue(chat_id, "", Some(media), client_message_id, now, &mut fx);
+            }
+        }
         Msg::Retry {
             client_message_id,
             now,
@@ -1003,15 +1322,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.flush_outbox(now, &mut fx);
             }
         }
-        Msg::Draft { text, now } => {
-            if !text.trim().is_empty() {
+        Msg::Draft { chat_id, text, now } => {
+            if !text.trim().is_empty() && state.open == Some(chat_id) {
                 state.typing_out(now, &mut fx);
             }
-            state.draft = text;
+            if text.is_empty() {
+                state.drafts.remove(&chat_id);
+            } else {
+                state.drafts.insert(chat_id, text);
+            }
             state.dirty.saved = true;
         }
         Msg::Restore(saved) => {
-            state.draft = saved.draft;
+            for d in saved.drafts {
+                state.drafts.entry(d.chat_id).or_insert(d.text);
+            }
             for o in saved.outbox {
                 if !state
                     .outbox
@@ -1045,19 +1370,35 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
     }
-    // Whatever reaches the open thread of a live session is read at once.
-    if state.dirty.thread {
-        state.mark_read(&mut fx);
-    }
+    // Whatever reaches the chat the operator is looking at is read at once.
+    state.mark_read(&mut fx);
     fx
+}
+
+/// The clock of the last frame heard or sent, for work that a message without a time starts.
+fn now_of(state: &State) -> u64 {
+    state.last_sent_ms.max(state.last_heard_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn connected() -> State {
+    /// Every extension the reference server announces.
+    fn full() -> Extensions {
+        Extensions {
+            client_message_id: true,
+            typing: true,
+            mark_read: true,
+            resume: true,
+        }
+    }
+
+    /// A live session with a server that offers `ext`, the operator looking at the panel.
+    fn connected_to(ext: Extensions) -> State {
         let mut s = State::default();
+        update(&mut s, Msg::Looking(true));
+        update(&mut s, Msg::Negotiated(ext));
         update(&mut s, Msg::SocketOpened { now: 0 });
         let fx = update(
             &mut s,
@@ -1069,6 +1410,10 @@ mod tests {
         assert_eq!(fx, vec![Effect::LoadChats(ChatQuery::first())]);
         assert_eq!(s.conn, Conn::Connected);
         s
+    }
+
+    fn connected() -> State {
+        connected_to(full())
     }
 
     fn msg(id: u64, chat: u64, author: u8, at: &str) -> String {
@@ -1203,6 +1548,7 @@ mod tests {
         let fx = update(
             &mut s,
             Msg::Send {
+                chat_id: 7,
                 text: " hi ".into(),
                 client_message_id: "c1".into(),
                 now: 5,
@@ -1249,6 +1595,7 @@ mod tests {
         update(
             &mut s,
             Msg::Send {
+                chat_id: 7,
                 text: "a".into(),
                 client_message_id: "c1".into(),
                 now: 5,
@@ -1263,16 +1610,20 @@ mod tests {
         );
         assert!(matches!(
             &fx[..],
-            [Effect::Error {
-                code: "send_failed",
-                ..
-            }]
+            [
+                Effect::Verify(7),
+                Effect::Error {
+                    code: "send_failed",
+                    ..
+                }
+            ]
         ));
         assert!(s.outbox[0].failed);
         update(&mut s, Msg::SocketClosed);
         assert!(update(
             &mut s,
             Msg::Send {
+                chat_id: 7,
                 text: "b".into(),
                 client_message_id: "c2".into(),
                 now: 7
@@ -1531,6 +1882,7 @@ mod tests {
             let fx = update(
                 &mut s,
                 Msg::Send {
+                    chat_id: 7,
                     text: (*t).into(),
                     client_message_id: format!("c{i}"),
                     now: 5,
@@ -1574,6 +1926,7 @@ mod tests {
         update(
             &mut s,
             Msg::Send {
+                chat_id: 7,
                 text: "hello".into(),
                 client_message_id: "c1".into(),
                 now: 5,
@@ -1582,6 +1935,7 @@ mod tests {
         update(
             &mut s,
             Msg::Draft {
+                chat_id: 7,
                 text: "half a tho".into(),
                 now: 5,
             },
@@ -1591,8 +1945,9 @@ mod tests {
         assert!(!json.contains("invocation"), "{json}");
         let mut fresh = State::default();
         update(&mut fresh, Msg::Restore(json::from_str(&json).unwrap()));
+        update(&mut fresh, Msg::Negotiated(full()));
         assert_eq!(fresh.open, Some(7));
-        assert_eq!(fresh.draft, "half a tho");
+        assert_eq!(fresh.draft(7), "half a tho");
         assert_eq!(fresh.outbox.len(), 1);
         assert_eq!(fresh.outbox[0].invocation, None);
         update(&mut fresh, Msg::SocketOpened { now: 0 });
@@ -1861,6 +2216,7 @@ mod tests {
             update(
                 s,
                 Msg::Draft {
+                    chat_id: 7,
                     text: "h".into(),
                     now,
                 },
@@ -1931,5 +2287,300 @@ mod tests {
         };
         assert!(frame.contains(r#""target":"SendMediaMessage","arguments":[7,{"Name":"<b>.png","Format":"image/png","DataBase64":"cG5n","Type":1},"c1"]"#), "{frame}");
         assert_eq!(s.open_outbox().count(), 1);
+    }
+
+    /// The hub records of the sends in `fx`: (target, arguments JSON).
+    fn sends(fx: &[Effect], target: &str) -> Vec<String> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Send(f) if f.contains(&format!("\"target\":\"{target}\"")) => {
+                    let args = f.split("\"arguments\":").nth(1)?;
+                    Some(args.trim_end_matches(['\u{1e}', '}']).to_owned())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn send(s: &mut State, chat_id: u64, text: &str, cmid: &str) -> Vec<Effect> {
+        update(
+            s,
+            Msg::Send {
+                chat_id,
+                text: text.into(),
+                client_message_id: cmid.into(),
+                now: 5,
+            },
+        )
+    }
+
+    fn frame(s: &mut State, text: String) -> Vec<Effect> {
+        update(s, Msg::Frame { text, now: 10 })
+    }
+
+    fn two_chats(s: &mut State) {
+        update(
+            s,
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                chats(r#"{"items":[{"id":7},{"id":8}]}"#),
+            ),
+        );
+    }
+
+    #[test]
+    fn a_draft_belongs_to_its_chat() {
+        let mut s = connected();
+        two_chats(&mut s);
+        update(&mut s, Msg::Open(7));
+        let refund = "Customer 16, your refund of $120 for order #A-77 is approved.";
+        update(
+            &mut s,
+            Msg::Draft {
+                chat_id: 7,
+                text: refund.into(),
+                now: 1,
+            },
+        );
+        update(&mut s, Msg::Open(8));
+        assert_eq!(s.draft(8), "", "chat B shows its own, empty draft");
+        assert_eq!(s.draft(7), refund);
+        // Enter in a composer still showing A's draft can only send to A.
+        let fx = send(&mut s, 7, refund, "c1");
+        assert_eq!(
+            sends(&fx, "SendMessage"),
+            vec![format!("[7,\"{refund}\",\"c1\"]")]
+        );
+        assert_eq!(s.draft(7), "", "sent drafts are gone");
+        update(
+            &mut s,
+            Msg::Draft {
+                chat_id: 8,
+                text: "for B".into(),
+                now: 2,
+            },
+        );
+        update(&mut s, Msg::Open(7));
+        let saved = s.saved_json().unwrap();
+        assert!(!saved.contains("token"));
+        let mut fresh = State::default();
+        update(&mut fresh, Msg::Restore(json::from_str(&saved).unwrap()));
+        assert_eq!(fresh.draft(8), "for B", "drafts survive a reload");
+        // A draft saved by the release before, for the chat then open.
+        let old: Saved = json::from_str(r#"{"open":7,"draft":"old","outbox":[]}"#).unwrap();
+        update(&mut fresh, Msg::Restore(old));
+        assert_eq!(fresh.draft(7), "old");
+    }
+
+    #[test]
+    fn a_close_message_shows_reconnecting_and_the_outbox_drains_in_order() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        let fx = send(&mut s, 7, "in flight", "c1");
+        assert_eq!(sends(&fx, "SendMessage").len(), 1);
+        let close =
+            "{\"type\":7,\"error\":\"Server is shutting down.\",\"allowReconnect\":true}\u{1e}";
+        let fx = frame(&mut s, close.into());
+        assert_eq!(s.conn, Conn::Reconnecting, "at once, not after a timeout");
+        assert!(fx.contains(&Effect::Reconnect));
+        // Typed while the server is down: kept, not written to a dead socket.
+        assert!(sends(&send(&mut s, 7, "while down", "c2"), "SendMessage").is_empty());
+        let fx = reconnect(&mut s);
+        assert_eq!(
+            sends(&fx, "SendMessage"),
+            vec![
+                "[7,\"in flight\",\"c1\"]".to_owned(),
+                "[7,\"while down\",\"c2\"]".to_owned()
+            ],
+            "the unanswered one again, with its id, then the later one"
+        );
+        let later = sends(&send(&mut s, 7, "later", "c3"), "SendMessage");
+        assert_eq!(later, vec!["[7,\"later\",\"c3\"]".to_owned()]);
+    }
+
+    #[test]
+    fn a_documented_hub_gets_documented_calls_only() {
+        let mut s = connected_to(Extensions::default());
+        open_chat(&mut s, 7);
+        let fx = send(&mut s, 7, "hi", "c1");
+        assert_eq!(sends(&fx, "SendMessage"), vec!["[7,\"hi\"]".to_owned()]);
+        let fx = update(
+            &mut s,
+            Msg::Draft {
+                chat_id: 7,
+                text: "typing".into(),
+                now: 50_000,
+            },
+        );
+        assert!(fx.is_empty(), "no Typing: {fx:?}");
+        // A void completion: sent, and settled by the message's own event.
+        frame(&mut s, "{\"type\":3,\"invocationId\":\"1\"}\u{1e}".into());
+        assert!(s.outbox[0].sent);
+        let fx = frame(
+            &mut s,
+            format!(
+                "{{\"type\":1,\"target\":\"ReceiveMessage\",\"arguments\":[{}]}}\u{1e}",
+                msg(3, 7, 1, "2026-01-01")
+            ),
+        );
+        assert!(sends(&fx, "MarkRead").is_empty(), "no MarkRead");
+        let echo = r#"{"id":4,"chatId":7,"message":"hi","author":0,"createdAt":"x"}"#;
+        frame(
+            &mut s,
+            format!("{{\"type\":1,\"target\":\"ReceiveMessage\",\"arguments\":[{echo}]}}\u{1e}"),
+        );
+        assert!(s.outbox.is_empty());
+        assert_eq!(s.thread.len(), 2);
+        let fx = reconnect(&mut s);
+        assert!(sends(&fx, "Resume").is_empty(), "no Resume: {fx:?}");
+        assert!(
+            fx.contains(&Effect::LoadHistory(7)),
+            "catch up by reloading"
+        );
+    }
+
+    /// A documented hub, with "one" and "two" sent and unanswered when the session is lost.
+    fn lost_two_sends() -> State {
+        let mut s = connected_to(Extensions::default());
+        open_chat(&mut s, 7);
+        send(&mut s, 7, "one", "c1");
+        send(&mut s, 7, "two", "c2");
+        update(&mut s, Msg::SocketClosed);
+        send(&mut s, 7, "three", "c3");
+        s
+    }
+
+    #[test]
+    fn without_client_message_ids_a_lost_send_is_looked_for_before_it_goes_again() {
+        let mut s = lost_two_sends();
+        let fx = reconnect(&mut s);
+        assert!(fx.contains(&Effect::Verify(7)));
+        assert!(
+            sends(&fx, "SendMessage").is_empty(),
+            "nothing goes before the look-up, not even what was typed later"
+        );
+        // "one" reached the server, "two" did not.
+        let page = page(
+            &[r#"{"id":5,"chatId":7,"message":"one","author":0,"createdAt":"x"}"#.into()],
+            false,
+        );
+        let fx = update(&mut s, Msg::Verified { chat_id: 7, page });
+        assert_eq!(
+            sends(&fx, "SendMessage"),
+            vec!["[7,\"two\"]".to_owned(), "[7,\"three\"]".to_owned()],
+            "neither lost nor doubled, in order"
+        );
+        assert_eq!(s.thread.len(), 1);
+    }
+
+    #[test]
+    fn a_failed_look_up_is_asked_again_and_sends_nothing() {
+        let mut s = lost_two_sends();
+        reconnect(&mut s);
+        let fx = update(&mut s, Msg::VerifyFailed(7));
+        assert!(sends(&fx, "SendMessage").is_empty());
+        let fx = update(&mut s, Msg::Tick { now: 2_000 });
+        assert!(fx.contains(&Effect::Verify(7)));
+        // Saved while unsure: a reload looks for them too.
+        let saved: Saved = json::from_str(&s.saved_json().unwrap()).unwrap();
+        assert!(saved.outbox[0].unsure && saved.outbox[1].unsure);
+        assert!(!saved.outbox[2].unsure);
+    }
+
+    #[test]
+    fn the_same_text_twice_is_settled_once_per_stored_copy() {
+        let mut s = connected_to(Extensions::default());
+        open_chat(&mut s, 7);
+        send(&mut s, 7, "ok", "c1");
+        send(&mut s, 7, "ok", "c2");
+        update(&mut s, Msg::SocketClosed);
+        reconnect(&mut s);
+        let one = r#"{"id":5,"chatId":7,"message":"ok","author":0,"createdAt":"x"}"#.to_owned();
+        let page = page(&[one.clone()], false);
+        let fx = update(&mut s, Msg::Verified { chat_id: 7, page });
+        assert_eq!(sends(&fx, "SendMessage"), vec!["[7,\"ok\"]".to_owned()]);
+        // The same copy again (an event after the page) settles nothing more.
+        frame(
+            &mut s,
+            format!("{{\"type\":1,\"target\":\"ReceiveMessage\",\"arguments\":[{one}]}}\u{1e}"),
+        );
+        assert_eq!(s.outbox.len(), 1);
+    }
+
+    #[test]
+    fn a_message_in_the_chat_being_read_is_read() {
+        let mut s = connected();
+        two_chats(&mut s);
+        update(&mut s, Msg::Open(7));
+        let fx = frame(&mut s, event("ReceiveMessage", &msg(5, 7, 1, "z"), 1));
+        assert_eq!(s.unread(), 0, "on screen, so not unread");
+        // The server counted it: the echo is answered with MarkRead.
+        let fx2 = frame(&mut s, event("UnreadChanged", "7,1", 2));
+        assert_eq!(s.unread(), 0);
+        assert_eq!(
+            [sends(&fx, "MarkRead"), sends(&fx2, "MarkRead")].concat(),
+            vec!["[7,5]".to_owned()]
+        );
+        // The panel closed or the tab hidden: the operator is not reading.
+        update(&mut s, Msg::Looking(false));
+        frame(&mut s, event("ReceiveMessage", &msg(6, 7, 1, "zz"), 3));
+        assert_eq!(s.unread(), 1);
+        let fx = update(&mut s, Msg::Looking(true));
+        assert_eq!(s.unread(), 0);
+        assert_eq!(sends(&fx, "MarkRead"), vec!["[7,6]".to_owned()]);
+    }
+
+    #[test]
+    fn a_chat_deleted_elsewhere_leaves_with_its_draft_and_outbox() {
+        let mut s = connected();
+        two_chats(&mut s);
+        update(&mut s, Msg::Open(7));
+        update(
+            &mut s,
+            Msg::Draft {
+                chat_id: 7,
+                text: "unsent".into(),
+                now: 1,
+            },
+        );
+        update(&mut s, Msg::SocketClosed);
+        send(&mut s, 8, "to B", "c1");
+        let fx = frame(&mut s, event("ChatDeleted", "7", 9));
+        assert_eq!(s.open, None, "the thread closes");
+        assert!(s.chat(7).is_none());
+        assert_eq!(s.draft(7), "");
+        assert!(matches!(
+            &fx[..],
+            [Effect::Notice {
+                key: "notice.deleted_unsent",
+                ..
+            }]
+        ));
+        assert_eq!(s.outbox.len(), 1, "another chat's outbox stays");
+        // A 404 for a chat the panel still lists does the same.
+        let fx = update(&mut s, Msg::ChatGone(8));
+        assert!(s.chats.is_empty() && s.outbox.is_empty());
+        assert_eq!(fx.len(), 1);
+    }
+
+    #[test]
+    fn a_refused_operator_stops_retrying_until_a_new_token() {
+        let mut s = connected();
+        update(&mut s, Msg::Refused);
+        assert_eq!(s.conn, Conn::Refused);
+        assert!(!s.conn.retries());
+        update(&mut s, Msg::SocketClosed);
+        assert_eq!(s.conn, Conn::Refused);
+        update(&mut s, Msg::TokenChanged);
+        assert!(s.conn.retries());
+    }
+
+    #[test]
+    fn a_text_over_the_limit_is_not_sent() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        let long = "x".repeat(MAX_TEXT + 1);
+        assert!(send(&mut s, 7, &long, "c1").is_empty());
+        assert!(s.outbox.is_empty());
     }
 }

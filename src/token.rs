@@ -12,10 +12,24 @@ pub enum TokenProblem {
 /// The opaque development token the reference server accepts with `--dev`.
 const DEV_TOKEN: &str = "test-token-for-development";
 
+/// What the panel reads from a token it may use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// Expiry, Unix seconds.
+    pub exp: Option<u64>,
+    /// The operator's id (the reference server's `op` claim), to tell this operator's own
+    /// messages from a colleague's.
+    pub operator: Option<u64>,
+}
+
 /// Checks `token` at `now_secs` (Unix seconds). Tokens without `exp` are taken as valid.
-pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> {
+pub fn inspect(token: &str, now_secs: u64) -> Result<Claims, TokenProblem> {
     if token == DEV_TOKEN {
-        return Ok(None);
+        // The reference server's development token is operator 1.
+        return Ok(Claims {
+            exp: None,
+            operator: Some(1),
+        });
     }
     let (_, rest) = split_once(token.trim(), b'.').ok_or(TokenProblem::Invalid)?;
     let (payload, signature) = split_once(rest, b'.').ok_or(TokenProblem::Invalid)?;
@@ -26,10 +40,13 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Option<u64>, TokenProblem> 
     let text = String::from_utf8(bytes).map_err(|_| TokenProblem::Invalid)?;
     let claims = crate::json::Value::parse(&text).ok_or(TokenProblem::Invalid)?;
     let mut claims = claims.fields().ok_or(TokenProblem::Invalid)?;
-    let exp: Option<u64> = claims.get("exp");
-    match claims.done(exp).ok_or(TokenProblem::Invalid)? {
-        Some(exp) if exp <= now_secs => Err(TokenProblem::Expired),
-        exp => Ok(exp),
+    let read = Claims {
+        exp: claims.get("exp"),
+        operator: claims.get("op"),
+    };
+    match claims.done(read).ok_or(TokenProblem::Invalid)? {
+        Claims { exp: Some(exp), .. } if exp <= now_secs => Err(TokenProblem::Expired),
+        read => Ok(read),
     }
 }
 
@@ -67,9 +84,18 @@ mod tests {
 
     #[test]
     fn reads_exp() {
-        assert_eq!(inspect(GOOD, 1_900_000_000), Ok(Some(2_000_000_000)));
+        let read = inspect(GOOD, 1_900_000_000).unwrap();
+        assert_eq!(read.exp, Some(2_000_000_000));
+        assert_eq!(read.operator, None);
         assert_eq!(inspect(GOOD, 2_000_000_000), Err(TokenProblem::Expired));
-        assert_eq!(inspect(DEV_TOKEN, 0), Ok(None));
+        assert_eq!(inspect(DEV_TOKEN, 0).unwrap().operator, Some(1));
+    }
+
+    #[test]
+    fn reads_the_operator() {
+        // {"alg":"HS256"} . {"op":7,"exp":2000000000} . sig
+        let t = "eyJhbGciOiJIUzI1NiJ9.eyJvcCI6NywiZXhwIjoyMDAwMDAwMDAwfQ.c2ln";
+        assert_eq!(inspect(t, 0).unwrap().operator, Some(7));
     }
 
     #[test]

@@ -195,7 +195,7 @@ mod view {
             UiEvent::SetStatus(n) => format!("status {n}"),
             UiEvent::Filter(f) => format!("filter {f:?}"),
             UiEvent::Search(t) => format!("search {t}"),
-            UiEvent::Send(t) => format!("send {t}"),
+            UiEvent::Send { chat_id, text } => format!("send {chat_id} {text}"),
             UiEvent::Media {
                 chat_id,
                 message_id,
@@ -640,6 +640,9 @@ mod view {
             failed,
             invocation: None,
             media,
+            after_id: 0,
+            unsure: false,
+            sent: false,
         };
         s.outbox = vec![
             out("c-1", true, None),

@@ -6,7 +6,7 @@
 use operator_chat_panel::codec::{decode, HubMessage};
 use operator_chat_panel::json::{self, FromJson, Obj, Value};
 use operator_chat_panel::model::{Chat, ChatPage, Message, MessagePage};
-use operator_chat_panel::state::{update, Msg, Saved, State};
+use operator_chat_panel::state::{update, Draft, Msg, Saved, State};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -277,7 +277,10 @@ fn saved_state_round_trips() {
     .unwrap();
     let saved = Saved {
         open: Some(3),
-        draft: HOSTILE.into(),
+        drafts: vec![Draft {
+            chat_id: 3,
+            text: HOSTILE.into(),
+        }],
         outbox,
     };
     let mut state = State::default();

@@ -37,7 +37,9 @@ impl Ui {
         if !text.trim().is_empty() {
             set_value(&self.composer, "");
             self.count();
-            (self.on)(UiEvent::Send(text));
+            if let Some(chat_id) = self.shown_chat.get() {
+                (self.on)(UiEvent::Send { chat_id, text });
+            }
         }
     }
 
@@ -126,7 +128,10 @@ impl Ui {
         if same(&t, &self.composer) {
             self.clamp();
             self.count();
-            (self.on)(UiEvent::Draft(value(&self.composer)));
+            if let Some(chat_id) = self.shown_chat.get() {
+                let text = value(&self.composer);
+                (self.on)(UiEvent::Draft { chat_id, text });
+            }
         } else if class(&t) == "search" {
             let me = self.me.clone();
             *self.search_timer.borrow_mut() = Some(Timeout::new(300, move || {

@@ -52,9 +52,16 @@ pub enum UiEvent {
     Open(u64),
     /// Back to the list (narrow screens).
     Back,
-    Send(String),
+    /// The composer's text, for the chat it was written in.
+    Send {
+        chat_id: u64,
+        text: String,
+    },
     Retry(String),
-    Draft(String),
+    Draft {
+        chat_id: u64,
+        text: String,
+    },
     Toggle,
     Close,
     Filter(Option<u8>),
@@ -220,6 +227,8 @@ pub struct Ui {
     list: Element,
     head: Element,
     title: Element,
+    /// Who the open chat is assigned to.
+    assignee: Element,
     status: Element,
     messages: Element,
     typing: Element,
@@ -362,6 +371,7 @@ impl Ui {
         let back = button(doc, &head, "back", BACK);
         b.push((back, "aria-label", "back"));
         let title = child(doc, &head, "span", "thread-title");
+        let assignee = child(doc, &head, "span", "assignee");
         let status = statuses(doc, &head, "status", false, &mut b);
         b.push((status.clone(), "aria-label", "status.label"));
         let messages = child(doc, &thread, "div", "messages");
@@ -420,6 +430,7 @@ impl Ui {
             list,
             head,
             title,
+            assignee,
             status,
             messages,
             typing,
@@ -543,6 +554,12 @@ impl Ui {
         self.count();
     }
 
+    /// Tells the operator something that happened to their work (a chat deleted elsewhere).
+    pub fn notice(&self, text: &str) {
+        self.notice_text.set_text_content(Some(text));
+        flag(&self.notice, "hidden", false);
+    }
+
     /// The desktop-notification control: `notify.enable` is a button; `notify.on` and
     /// `notify.blocked` show the state; `None` hides it.
     pub fn set_notify(&self, key: Option<&'static str>) {
@@ -600,7 +617,10 @@ impl Ui {
         let mut k = String::from("conn.");
         k.push_str(name);
         self.conn.set_text_content(Some(s.get(&k)));
-        let problem = matches!(conn, Conn::Offline | Conn::Expired | Conn::Invalid);
+        let problem = matches!(
+            conn,
+            Conn::Offline | Conn::Expired | Conn::Invalid | Conn::Refused
+        );
         flag(&self.notice, "hidden", !problem);
         if problem {
             let mut k = String::from("notice.");

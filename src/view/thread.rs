@@ -52,6 +52,15 @@ impl Ui {
         flag(&self.body, "data-open", open.is_some());
         self.title
             .set_text_content(Some(chat.map_or("", |c| c.title())));
+        let assignee = chat
+            .and_then(|c| c.operator.as_ref())
+            .and_then(|o| o.name.as_deref())
+            .filter(|n| !n.trim().is_empty());
+        flag(&self.assignee, "hidden", assignee.is_none());
+        if let Some(name) = assignee {
+            let line = self.strings.borrow().fill("assigned", &[("name", name)]);
+            self.assignee.set_text_content(Some(&line));
+        }
         flag(&self.status, "hidden", chat.is_none());
         if let Some(c) = chat {
             set_value(&self.status, DIGITS[usize::from(c.chat_status.min(4))]);
@@ -79,6 +88,11 @@ impl Ui {
         let (doc, m) = (&self.doc, &self.messages);
         let open = state.open;
         let fresh = self.shown_chat.replace(open) != open;
+        if fresh {
+            // The composer shows the draft of the chat it sends to, and no other.
+            set_value(&self.composer, open.map_or("", |id| state.draft(id)));
+            self.count();
+        }
         let visible = px(m, "clientHeight") > 0;
         let at_end = if visible {
             below(m) <= 30
@@ -132,7 +146,7 @@ impl Ui {
                 };
                 self.separator(&label);
             }
-            self.bubble(&s, msg, &date);
+            self.bubble(&s, msg, &date, state.me);
         }
         if live {
             for o in state.open_outbox() {
@@ -185,7 +199,7 @@ impl Ui {
         attrs(&d, &[("role", "separator")]);
     }
 
-    fn bubble(&self, s: &Strings, m: &Message, date: &Date) {
+    fn bubble(&self, s: &Strings, m: &Message, date: &Date, me: Option<u64>) {
         let doc = &self.doc;
         let class = match m.author {
             0 => "msg out",
@@ -194,13 +208,20 @@ impl Ui {
         };
         let el = child(doc, &self.messages, "div", class);
         attrs(&el, &[("data-id", &num(m.id)), ("part", "message")]);
-        text(
-            doc,
-            &el,
-            "span",
-            "author",
-            s.get(&key("author.", m.author.min(2))),
-        );
+        // "You" only for this operator's own messages; a colleague's by name; "Operator" when
+        // the server does not say who wrote it.
+        let other = key("author.", m.author.min(2));
+        let author = match (m.author, &m.operator) {
+            (0, Some(op)) if Some(op.id) == me => s.get("author.0"),
+            (0, Some(op)) => op
+                .name
+                .as_deref()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| s.get("author.operator")),
+            (0, None) => s.get("author.operator"),
+            _ => s.get(&other),
+        };
+        text(doc, &el, "span", "author", author);
         if let Some(media) = &m.media {
             self.media(s, &el, m, media);
         }
@@ -260,10 +281,10 @@ impl Ui {
             doc,
             &self.messages,
             "div",
-            if o.failed {
-                "msg out failed"
-            } else {
-                "msg out pending"
+            match (o.failed, o.sent) {
+                (true, _) => "msg out failed",
+                (_, true) => "msg out sent",
+                _ => "msg out pending",
             },
         );
         attrs(
@@ -285,10 +306,10 @@ impl Ui {
             &el,
             "span",
             "meta",
-            s.get(if o.failed {
-                "state.failed"
-            } else {
-                "state.sending"
+            s.get(match (o.failed, o.sent) {
+                (true, _) => "state.failed",
+                (_, true) => "state.sent",
+                _ => "state.sending",
             }),
         );
         if o.failed {
