@@ -5,6 +5,7 @@ pub mod auth;
 pub mod channel;
 pub mod chats;
 pub mod cli;
+pub mod compat;
 pub mod error;
 pub mod hub;
 pub mod json;
@@ -45,7 +46,7 @@ fn jwt_secret(store: &Store, configured: Option<&str>) -> anyhow::Result<Vec<u8>
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Store::open(&args.db, args.event_buffer)
+    let store = Store::open(&args.db, args.event_buffer, args.compat)
         .with_context(|| format!("opening database {}", args.db.display()))?;
     let secret = jwt_secret(&store, args.jwt_secret.as_deref())?;
     if args.dev {
@@ -108,7 +109,7 @@ pub fn add_company(args: cli::AddCompanyArgs) -> anyhow::Result<()> {
     {
         anyhow::bail!("--login, --password and --organization must not be empty");
     }
-    let store = Store::open(&args.db, 1)
+    let store = Store::open(&args.db, 1, compat::Compat::Full)
         .with_context(|| format!("opening database {}", args.db.display()))?;
     let hash = auth::hash_password(&args.password)?;
     let name = args.name.unwrap_or_else(|| args.login.clone());
