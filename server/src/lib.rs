@@ -75,6 +75,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
+    let hub = state.hub.clone();
     let router = app::router(state);
     // The one line on stdout: tests and scripts parse it for the real port.
     {
@@ -85,9 +86,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
 
     let mut rx = shutdown_tx.subscribe();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-        let _ = rx.changed().await;
-    });
+    let server = async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.changed().await;
+            })
+            .await?;
+        // Each hub connection sends its Close on the same signal; returning now would drop them
+        // mid-send.
+        hub.all_closed().await;
+        anyhow::Ok(())
+    };
     let signal = async move {
         shutdown_signal().await;
         tracing::info!("shutting down");

@@ -4,7 +4,6 @@
 pub mod protocol;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,7 +38,8 @@ const REPLAY_BATCH: i64 = 1000;
 
 pub struct Hub {
     pending: Mutex<HashMap<String, Instant>>,
-    open: AtomicUsize,
+    /// Open hub sockets; watched so that shutdown can wait for every Close to be sent.
+    open: watch::Sender<usize>,
     /// Bumped when an operator is deactivated or deleted: every connection re-checks whom it serves.
     revoked: watch::Sender<u64>,
 }
@@ -48,7 +48,7 @@ impl Default for Hub {
     fn default() -> Hub {
         Hub {
             pending: Mutex::default(),
-            open: AtomicUsize::new(0),
+            open: watch::Sender::new(0),
             revoked: watch::Sender::new(0),
         }
     }
@@ -62,7 +62,13 @@ impl Hub {
     }
 
     pub fn open_connections(&self) -> usize {
-        self.open.load(Ordering::Relaxed)
+        *self.open.borrow()
+    }
+
+    /// Resolves once no hub socket is open. Upgraded sockets outlive axum's graceful shutdown, so
+    /// the server waits here before its runtime (and every connection task) is dropped.
+    pub async fn all_closed(&self) {
+        let _ = self.open.subscribe().wait_for(|n| *n == 0).await;
     }
 
     fn remember(&self, token: String) {
@@ -85,7 +91,7 @@ struct OpenGuard(Arc<Hub>);
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::Relaxed);
+        self.0.open.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
@@ -151,7 +157,7 @@ pub async fn connect(
             return ApiError::bad("only the WebSockets transport is supported").into_response()
         }
     };
-    state.hub.open.fetch_add(1, Ordering::Relaxed);
+    state.hub.open.send_modify(|n| *n += 1);
     let guard = OpenGuard(state.hub.clone());
     ws.max_message_size(MAX_HUB_MESSAGE)
         .on_upgrade(move |socket| async move {
