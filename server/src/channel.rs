@@ -20,6 +20,7 @@ use crate::organizations::visible_org;
 use crate::store::now_millis;
 
 const THEME_CHARS: usize = 80;
+const NAME_CHARS: usize = 100;
 const OUTBOUND_LIMIT: i64 = 200;
 
 #[derive(Debug, Deserialize)]
@@ -73,9 +74,14 @@ pub async fn inbound(
     if phone.is_empty() || phone.chars().count() > 32 {
         return Err(ApiError::bad("client.phone must be 1 to 32 characters"));
     }
-    let name = body.client.name.trim().to_string();
-    if name.chars().count() > 100 {
-        return Err(ApiError::bad("client.name must be at most 100 characters"));
+    // The name is only for display: a gateway's odd name must never cost the customer's message.
+    let (name, cleaned) = display_name(&body.client.name);
+    if cleaned {
+        tracing::warn!(
+            organization_id = body.organization_id,
+            chars = body.client.name.chars().count(),
+            "client.name had control characters or more than {NAME_CHARS} characters: stored cleaned"
+        );
     }
     let source = body.source.unwrap_or(0);
     if !(0..=100).contains(&source) {
@@ -100,9 +106,7 @@ pub async fn inbound(
                     (id, false)
                 }
                 None => {
-                    let theme = theme
-                        .filter(|t| !t.trim().is_empty())
-                        .unwrap_or_else(|| m.text.trim().chars().take(THEME_CHARS).collect());
+                    let theme = chat_theme(theme.as_deref(), &m.text, &name, &phone);
                     let now = now_millis();
                     tx.execute(
                         "INSERT INTO chats (organization_id, theme, status, source, client_name, client_phone,
@@ -140,6 +144,29 @@ pub async fn inbound(
         })
         .await?;
     Ok(Json(out))
+}
+
+/// The client's name without control characters, trimmed, at most [`NAME_CHARS`] characters (a
+/// char boundary by construction); `true` when that changed more than surrounding whitespace.
+fn display_name(raw: &str) -> (String, bool) {
+    let stripped: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let trimmed = stripped.trim();
+    let name: String = trimmed.chars().take(NAME_CHARS).collect();
+    let cleaned = stripped.len() != raw.len() || name.len() != trimmed.len();
+    (name.trim_end().to_string(), cleaned)
+}
+
+/// A new chat's theme, the one label the documented chat list has: the channel's theme, else the
+/// first message's text, else (a media-only first message) the client's name, else the phone.
+fn chat_theme(given: Option<&str>, text: &str, name: &str, phone: &str) -> String {
+    [given.unwrap_or(""), text, name, phone]
+        .iter()
+        .map(|t| t.trim())
+        .find(|t| !t.is_empty())
+        .unwrap_or_default()
+        .chars()
+        .take(THEME_CHARS)
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,4 +289,32 @@ pub async fn typing(
         })
         .await
         .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cleaned_not_refused() {
+        assert_eq!(display_name("  Ann  "), ("Ann".to_string(), false));
+        assert_eq!(display_name("A\u{0}n\nn\u{7f}"), ("Ann".to_string(), true));
+        let long = "ї".repeat(150);
+        let (name, cleaned) = display_name(&long);
+        assert!(cleaned);
+        assert_eq!(name, "ї".repeat(100));
+        assert_eq!(display_name(&"a".repeat(100)), ("a".repeat(100), false));
+    }
+
+    #[test]
+    fn themes_are_never_empty() {
+        assert_eq!(chat_theme(Some("Order"), "hi", "Ann", "+1"), "Order");
+        assert_eq!(chat_theme(Some(" "), " hi ", "Ann", "+1"), "hi");
+        assert_eq!(chat_theme(None, "", "Ann", "+1"), "Ann");
+        assert_eq!(chat_theme(None, "", "", "+1"), "+1");
+        assert_eq!(
+            chat_theme(None, &"x".repeat(200), "", "+1").len(),
+            THEME_CHARS
+        );
+    }
 }

@@ -201,7 +201,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: Principal,
     QueryParams(q): QueryPairs,
-) -> ApiResult<Json<ChatList>> {
+) -> ApiResult<Json<Value>> {
     let page = int(&q, "page")?.unwrap_or(1);
     let per_page = int(&q, "per_page")?.or(int(&q, "perPage")?).unwrap_or(20);
     if page < 1 || per_page < 1 {
@@ -222,11 +222,13 @@ pub async fn list(
     if let Some(org) = org_filter {
         add(" AND c.organization_id = ?", vec![org.into()]);
     }
+    // The documented search fields are name and phone; a channel-made theme is the first message's
+    // text, so matching it would rank chats by what customers wrote.
     if let Some(s) = text(&q, "search") {
         let like = format!("%{}%", escape_like(s));
         add(
-            " AND (c.client_name LIKE ? ESCAPE '\\' OR c.client_phone LIKE ? ESCAPE '\\' OR c.theme LIKE ? ESCAPE '\\')",
-            vec![like.clone().into(), like.clone().into(), like.into()],
+            " AND (c.client_name LIKE ? ESCAPE '\\' OR c.client_phone LIKE ? ESCAPE '\\')",
+            vec![like.clone().into(), like.into()],
         );
     }
     for (key, col) in [
@@ -282,7 +284,15 @@ pub async fn list(
             Ok(ChatList { total, items })
         })
         .await?;
-    Ok(Json(out))
+    let compat = state.config.compat;
+    let items: Vec<Value> = out
+        .items
+        .iter()
+        .map(|i| compat.chat(crate::messages::to_value(i)))
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "total": out.total, "items": items }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

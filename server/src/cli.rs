@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::compat::Compat;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "chathub-server",
@@ -61,6 +63,10 @@ pub struct ServeArgs {
     /// Demo pages served at `/`.
     #[arg(long, default_value = "./www")]
     pub www: PathBuf,
+    /// `full`: everything this server offers (announced in negotiate); `documented`: only what the
+    /// hosted ChatHub documents, with ASP.NET Core's strict hub binding.
+    #[arg(long, value_enum, default_value_t = Compat::Full)]
+    pub compat: Compat,
     /// JWT signing secret. Without it a secret is generated once and kept in the database.
     #[arg(long, env = "CHATHUB_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,

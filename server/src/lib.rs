@@ -5,6 +5,7 @@ pub mod auth;
 pub mod channel;
 pub mod chats;
 pub mod cli;
+pub mod compat;
 pub mod error;
 pub mod hub;
 pub mod json;
@@ -45,7 +46,7 @@ fn jwt_secret(store: &Store, configured: Option<&str>) -> anyhow::Result<Vec<u8>
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Store::open(&args.db, args.event_buffer)
+    let store = Store::open(&args.db, args.event_buffer, args.compat)
         .with_context(|| format!("opening database {}", args.db.display()))?;
     let secret = jwt_secret(&store, args.jwt_secret.as_deref())?;
     if args.dev {
@@ -74,6 +75,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
+    let hub = state.hub.clone();
     let router = app::router(state);
     // The one line on stdout: tests and scripts parse it for the real port.
     {
@@ -84,9 +86,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
 
     let mut rx = shutdown_tx.subscribe();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-        let _ = rx.changed().await;
-    });
+    let server = async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.changed().await;
+            })
+            .await?;
+        // Each hub connection sends its Close on the same signal; returning now would drop them
+        // mid-send.
+        hub.all_closed().await;
+        anyhow::Ok(())
+    };
     let signal = async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
@@ -108,7 +118,7 @@ pub fn add_company(args: cli::AddCompanyArgs) -> anyhow::Result<()> {
     {
         anyhow::bail!("--login, --password and --organization must not be empty");
     }
-    let store = Store::open(&args.db, 1)
+    let store = Store::open(&args.db, 1, compat::Compat::Full)
         .with_context(|| format!("opening database {}", args.db.display()))?;
     let hash = auth::hash_password(&args.password)?;
     let name = args.name.unwrap_or_else(|| args.login.clone());

@@ -42,6 +42,14 @@ pub struct Message {
     pub status: i64,
     pub created_at: String,
     pub client_message_id: Option<String>,
+    /// [ours] The operator who wrote it; null for customers, system messages and company sends.
+    pub operator: Option<MessageOperator>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageOperator {
+    pub id: i64,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,7 +65,8 @@ pub struct MediaInfo {
 
 pub const MESSAGE_COLS: &str =
     "m.id, m.chat_id, m.author, m.text, m.status, m.created_at, m.client_message_id, \
-     m.media_name, m.media_format, m.media_type, m.media_size";
+     m.media_name, m.media_format, m.media_type, m.media_size, \
+     m.operator_id, (SELECT o.name FROM operators o WHERE o.id = m.operator_id)";
 
 pub fn message_from_row(r: &Row) -> rusqlite::Result<Message> {
     let id: i64 = r.get(0)?;
@@ -72,9 +81,17 @@ pub fn message_from_row(r: &Row) -> rusqlite::Result<Message> {
             url: format!("/api/chat/{chat_id}/media/{id}"),
         }),
     };
+    let operator = match r.get::<_, Option<i64>>(11)? {
+        None => None,
+        Some(op) => Some(MessageOperator {
+            id: op,
+            name: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+        }),
+    };
     Ok(Message {
         id,
         chat_id,
+        operator,
         author: r.get(2)?,
         message: r.get(3)?,
         status: r.get(4)?,
@@ -144,6 +161,8 @@ pub struct NewMessage {
     pub author: i64,
     pub media: Option<(MediaUpload, Vec<u8>)>,
     pub client_message_id: Option<String>,
+    /// Set by [`append_staff_message`] for an operator's own message.
+    pub operator_id: Option<i64>,
 }
 
 impl NewMessage {
@@ -182,6 +201,7 @@ impl NewMessage {
             author,
             media,
             client_message_id,
+            operator_id: None,
         })
     }
 }
@@ -200,8 +220,8 @@ pub fn insert_message(tx: &Tx, chat_id: i64, m: &NewMessage, status: i64) -> Api
     };
     tx.execute(
         "INSERT INTO messages (chat_id, author, text, status, created_at, client_message_id,
-                               media_name, media_format, media_type, media_size)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                               media_name, media_format, media_type, media_size, operator_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         rusqlite::params![
             chat_id,
             m.author,
@@ -212,7 +232,8 @@ pub fn insert_message(tx: &Tx, chat_id: i64, m: &NewMessage, status: i64) -> Api
             name,
             format,
             kind,
-            size
+            size,
+            m.operator_id
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -239,13 +260,16 @@ pub fn receive_target(m: &Message) -> &'static str {
 }
 
 /// Append an operator or system message for a principal. A repeated `clientMessageId` returns the
-/// stored message and changes nothing.
+/// stored message and changes nothing. An operator's own message records who wrote it.
 pub fn append_staff_message(
     tx: &mut Tx,
     who: &Principal,
     chat_id: i64,
-    m: NewMessage,
+    mut m: NewMessage,
 ) -> ApiResult<Message> {
+    if m.author == AUTHOR_OPERATOR {
+        m.operator_id = who.operator_id();
+    }
     let chat = chats::visible_chat(tx, who, chat_id)?;
     if let Some(cid) = &m.client_message_id {
         let existing = tx
@@ -336,7 +360,7 @@ pub async fn list(
     who: Principal,
     PathParam(chat_id): PathParam<i64>,
     QueryParams(q): QueryParams<PageQuery>,
-) -> ApiResult<Json<Page>> {
+) -> ApiResult<Json<Value>> {
     let page = state
         .store
         .read(move |c| {
@@ -344,7 +368,15 @@ pub async fn list(
             page(c, chat_id, &q)
         })
         .await?;
-    Ok(Json(page))
+    let compat = state.config.compat;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|m| compat.message(to_value(m)))
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "items": items, "hasMore": page.has_more }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -366,8 +398,13 @@ pub async fn send(
     State(state): State<AppState>,
     who: Principal,
     PathParam(chat_id): PathParam<i64>,
-    JsonBody(body): JsonBody<SendBody>,
-) -> ApiResult<Json<Message>> {
+    JsonBody(mut body): JsonBody<SendBody>,
+) -> ApiResult<Json<Value>> {
+    let compat = state.config.compat;
+    if compat.documented() {
+        // The hosted API documents no idempotency key: every send is a new message.
+        body.client_message_id = None;
+    }
     // Customers write through the channel; here only operator (default) or system messages.
     let author = body.author.unwrap_or(AUTHOR_OPERATOR);
     if author != AUTHOR_OPERATOR && author != AUTHOR_SYSTEM {
@@ -383,7 +420,7 @@ pub async fn send(
         .store
         .write(move |tx| append_staff_message(tx, &who, chat_id, m))
         .await?;
-    Ok(Json(msg))
+    Ok(Json(compat.message(to_value(&msg))))
 }
 
 /// `GET /api/chat/{chatId}/media/{messageId}`: the bytes of a media message.

@@ -127,7 +127,8 @@ pub fn seed(conn: &mut Connection) -> anyhow::Result<bool> {
         )?;
         let chat_id = tx.last_insert_rowid();
         let mut stmt = tx.prepare(
-            "INSERT INTO messages (chat_id, author, text, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO messages (chat_id, author, text, status, created_at, operator_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?2 = 0 THEN 2 END)",
         )?;
         let mut last = 0;
         for i in 0..HISTORY_MESSAGES {
@@ -162,9 +163,12 @@ pub fn seed(conn: &mut Connection) -> anyhow::Result<bool> {
         for (i, (author, text)) in messages.iter().enumerate() {
             // Operator replies were delivered; the customer's messages before the last reply were read.
             let status = if *author == 1 { 0 } else { 1 };
+            // The chat's operator wrote its operator replies.
+            let by = operator.filter(|_| *author == 0);
             tx.execute(
-                "INSERT INTO messages (chat_id, author, text, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![chat_id, author, text, status, first + i as i64 * MINUTE],
+                "INSERT INTO messages (chat_id, author, text, status, created_at, operator_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![chat_id, author, text, status, first + i as i64 * MINUTE, by],
             )?;
             if *author == 0 {
                 read_upto = tx.last_insert_rowid();

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+use crate::compat::Compat;
 use crate::error::{ApiError, ApiResult};
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
@@ -82,6 +83,10 @@ CREATE INDEX events_org ON events(organization_id, id);
 DELETE FROM events WHERE target = 'Typing';
 CREATE INDEX events_typing ON events(id) WHERE target = 'Typing';
 "#,
+    // Who wrote an operator message (NULL for customers, system messages and company-token sends).
+    r#"
+ALTER TABLE messages ADD COLUMN operator_id INTEGER REFERENCES operators(id);
+"#,
 ];
 
 /// The one event the log does not keep (see [`Tx::emit`]).
@@ -100,6 +105,7 @@ pub struct HubEvent {
 pub struct Tx<'a> {
     pub tx: Transaction<'a>,
     pending: Vec<HubEvent>,
+    compat: Compat,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -111,14 +117,18 @@ impl<'a> std::ops::Deref for Tx<'a> {
 
 impl Tx<'_> {
     /// Log an event for everyone entitled to see the organization; it is broadcast after commit.
-    /// The event id goes last in the arguments as `{"eventId": N}`.
+    /// The event id goes last in the arguments as `{"eventId": N}` (see [`Compat::event_args`]).
+    /// An event the compat mode does not send is not logged either; then the id is `None`.
     pub fn emit(
         &mut self,
         company_id: i64,
         organization_id: i64,
         target: &str,
         args: Vec<Value>,
-    ) -> ApiResult<i64> {
+    ) -> ApiResult<Option<i64>> {
+        if !self.compat.sends(target) {
+            return Ok(None);
+        }
         let args_json = Value::Array(args.clone()).to_string();
         self.tx.execute(
             "INSERT INTO events (company_id, organization_id, target, args, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -137,9 +147,12 @@ impl Tx<'_> {
             id,
             company_id,
             organization_id,
-            frame: crate::hub::protocol::event_frame(target, args, id),
+            frame: crate::hub::protocol::event_frame(
+                target,
+                self.compat.event_args(target, args, id),
+            ),
         });
-        Ok(id)
+        Ok(Some(id))
     }
 }
 
@@ -147,11 +160,13 @@ impl Tx<'_> {
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     bus: broadcast::Sender<Arc<HubEvent>>,
+    compat: Compat,
 }
 
 impl Store {
-    /// `event_buffer`: live events held per connection before it has to catch up from the log.
-    pub fn open(path: &Path, event_buffer: usize) -> anyhow::Result<Store> {
+    /// `event_buffer`: live events held per connection before it has to catch up from the log;
+    /// `compat`: which events are logged and how their frames look.
+    pub fn open(path: &Path, event_buffer: usize, compat: Compat) -> anyhow::Result<Store> {
         let mut conn = Connection::open(path)?;
         // WAL + synchronous=FULL: a write is on disk before we answer, and readers do not block it.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -163,6 +178,7 @@ impl Store {
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             bus,
+            compat,
         })
     }
 
@@ -210,6 +226,7 @@ impl Store {
     {
         let conn = self.conn.clone();
         let bus = self.bus.clone();
+        let compat = self.compat;
         tokio::task::spawn_blocking(move || {
             let mut guard = conn
                 .lock()
@@ -217,9 +234,10 @@ impl Store {
             let mut tx = Tx {
                 tx: guard.transaction()?,
                 pending: Vec::new(),
+                compat,
             };
             let out = f(&mut tx)?;
-            let Tx { tx, pending } = tx;
+            let Tx { tx, pending, .. } = tx;
             tx.commit()?;
             for ev in pending {
                 // No receivers is fine: nobody is connected.
@@ -241,6 +259,10 @@ impl Store {
             .lock()
             .map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         f(&mut guard)
+    }
+
+    pub fn compat(&self) -> Compat {
+        self.compat
     }
 }
 
@@ -285,6 +307,7 @@ pub fn iso_millis(ms: i64) -> String {
 /// is left out: it is stale by the time anyone replays it.
 pub fn events_after(
     conn: &Connection,
+    compat: Compat,
     company_id: i64,
     organization_id: Option<i64>,
     after: i64,
@@ -313,7 +336,8 @@ pub fn events_after(
         let (id, company_id, organization_id, target, args) = row?;
         let args: Vec<Value> = serde_json::from_str(&args)
             .map_err(|e| ApiError::Internal(format!("event {id} args: {e}")))?;
-        let frame = crate::hub::protocol::event_frame(&target, args, id);
+        let frame =
+            crate::hub::protocol::event_frame(&target, compat.event_args(&target, args, id));
         out.push(HubEvent {
             id,
             company_id,

@@ -593,3 +593,293 @@ async fn a_lagging_connection_catches_up_from_the_log() {
     }
     assert!(srv.log().contains("catching up"), "the lag path was taken");
 }
+
+/// `--compat documented` behaves as the hosted ASP.NET Core hub is documented to.
+#[tokio::test]
+async fn documented_mode_hub_is_the_hosted_one() {
+    let srv = Server::start_documented();
+    let company = company_token(&srv, "demo", "demo").await;
+    let (s, neg) = negotiate(&srv, DEV).await;
+    assert_eq!(s, 200);
+    assert!(neg.get("chathubExtensions").is_none(), "{neg}");
+    let mut hub = Hub::connect(&srv, DEV).await;
+
+    // A new customer: ChatCreated and ReceiveMessage only, documented fields only, no eventId.
+    let chat = inbound_chat(&srv, &company, 1, "+4001", "Hello").await;
+    let evs = hub.drain_events(QUIET).await;
+    let targets: Vec<&str> = evs.iter().map(|e| e["target"].as_str().unwrap()).collect();
+    assert_eq!(targets, ["ChatCreated", "ReceiveMessage"], "{evs:?}");
+    assert_eq!(evs[0]["arguments"].as_array().unwrap().len(), 1);
+    assert_eq!(keys(&evs[0]["arguments"][0]), sorted(DOCUMENTED_CHAT));
+    assert_eq!(evs[0]["arguments"][0]["theme"], "Hello");
+    assert_eq!(evs[1]["arguments"].as_array().unwrap().len(), 1);
+    assert_eq!(keys(&evs[1]["arguments"][0]), sorted(DOCUMENTED_MESSAGE));
+
+    // SendMessage with exactly two arguments: a void completion (no `result` key at all).
+    hub.send_raw(&format!(
+        "{}\u{1e}",
+        json!({"type": 1, "invocationId": "s1", "target": "SendMessage", "arguments": [chat, "hi"]})
+    ))
+    .await;
+    let msgs = hub.drain(QUIET).await;
+    let done = msgs.iter().find(|m| m["type"] == 3).expect("completion");
+    assert_eq!(*done, json!({"type": 3, "invocationId": "s1"}));
+    let sent = msgs
+        .iter()
+        .find(|m| m["target"] == "ReceiveMessage")
+        .expect("ReceiveMessage");
+    assert_eq!(sent["arguments"].as_array().unwrap().len(), 1);
+    assert_eq!(keys(&sent["arguments"][0]), sorted(DOCUMENTED_MESSAGE));
+    assert_eq!(sent["arguments"][0]["message"], "hi");
+    let status = msgs
+        .iter()
+        .find(|m| m["target"] == "ChatStatusChanged")
+        .expect("ChatStatusChanged");
+    assert_eq!(status["arguments"], json!([chat, 1]));
+
+    // Strict binding: any other argument count fails, with ASP.NET Core's texts.
+    for (method, args, n) in [
+        ("SendMessage", json!([chat, "hi", "cmid-1"]), 3),
+        ("SendMessage", json!([chat]), 1),
+        (
+            "SendMediaMessage",
+            json!([chat, {"Name": "a.txt", "DataBase64": "aGk="}, "x"]),
+            3,
+        ),
+    ] {
+        let e = hub.invoke(method, args).await;
+        assert_eq!(
+            e,
+            json!({"type": 3, "invocationId": e["invocationId"], "error": format!("Failed to invoke '{method}' due to an error on the server.")})
+        );
+        assert!(
+            srv.log().contains(&format!(
+                "Invocation provides {n} argument(s) but target expects 2."
+            )),
+            "{method}/{n} logged"
+        );
+    }
+    // Our methods do not exist here.
+    for method in ["Typing", "MarkRead", "Resume", "NoSuchMethod"] {
+        let e = hub.invoke(method, json!([chat, 1])).await;
+        assert_eq!(e["error"], format!("Unknown hub method '{method}'"));
+        assert!(e.get("result").is_none());
+    }
+    // SendMediaMessage with two arguments works, and is void too.
+    let r = hub
+        .invoke(
+            "SendMediaMessage",
+            json!([chat, {"Name": "a.txt", "Format": "text/plain", "DataBase64": "aGk=", "Type": 4}]),
+        )
+        .await;
+    assert_eq!(keys(&r), sorted(&["type", "invocationId"]), "{r}");
+    let media = hub.event("ReceiveMediaMessage").await;
+    assert_eq!(keys(&media["arguments"][0]), sorted(DOCUMENTED_MESSAGE));
+    assert_eq!(media["arguments"][0]["media"]["name"], "a.txt");
+    hub.drain(QUIET).await;
+
+    // Fire-and-forget of an unknown or mis-bound method: no answer at all.
+    hub.send_raw(&format!(
+        "{}\u{1e}{}\u{1e}",
+        json!({"type": 1, "target": "Typing", "arguments": [chat]}),
+        json!({"type": 1, "target": "SendMessage", "arguments": [chat, "x", "y"]}),
+    ))
+    .await;
+    assert!(hub.drain(QUIET).await.is_empty(), "nothing answers");
+
+    // Events of ours are not sent: no Typing, UnreadChanged or ChatDeleted; the documented ones carry
+    // no eventId.
+    post(
+        &srv,
+        "/api/channel/typing",
+        &company,
+        json!({"organizationId": 1, "phone": "+4001"}),
+    )
+    .await;
+    inbound(&srv, &company, 1, "+4001", "again").await;
+    get(
+        &srv,
+        "/api/channel/outbound?organizationId=1&phone=%2B4001",
+        &company,
+    )
+    .await;
+    chat_status(&srv, DEV, json!({"id": chat, "status": 4})).await;
+    let (s, _) = delete_chat(&srv, chat, DEV).await;
+    assert_eq!(s, 200);
+    let evs = hub.drain_events(QUIET).await;
+    let targets: Vec<&str> = evs.iter().map(|e| e["target"].as_str().unwrap()).collect();
+    assert_eq!(
+        targets,
+        [
+            "ReceiveMessage",
+            "MessageStatusChanged",
+            "MessageStatusChanged",
+            "ChatStatusChanged"
+        ],
+        "{evs:?}"
+    );
+    assert_eq!(evs[1]["arguments"].as_array().unwrap().len(), 2);
+    assert_eq!(evs[3]["arguments"], json!([chat, 4]));
+    // The connection is still usable after every refusal.
+    let e = hub.invoke("SendMessage", json!([chat, "deleted"])).await;
+    assert_eq!(e["error"], "chat not found");
+}
+
+/// Full mode announces its extensions and they work, with the ASP.NET Core binding rule on the
+/// argument count (2 or 3).
+#[tokio::test]
+async fn full_mode_extensions_and_message_operator() {
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let mark = operator_token(&srv, &company, 2).await;
+    let (_, neg) = negotiate(&srv, &mark).await;
+    assert_eq!(
+        neg["chathubExtensions"],
+        json!([
+            "clientMessageId",
+            "Typing",
+            "MarkRead",
+            "Resume",
+            "eventId",
+            "messageOperator",
+            "chatFields",
+            "ChatDeleted"
+        ])
+    );
+    let mut hub = Hub::connect(&srv, &mark).await;
+    let chat = inbound_chat(&srv, &company, 1, "+4101", "Hi").await;
+    let customer = hub.event("ReceiveMessage").await;
+    assert_eq!(customer["arguments"][0]["operator"], Value::Null);
+    hub.drain(QUIET).await;
+
+    // The completion result and the event both name the operator who wrote it.
+    let done = hub.invoke("SendMessage", json!([chat, "From Mark"])).await;
+    assert_eq!(done["result"]["operator"], json!({"id": 2, "name": "Mark"}));
+    let ev = hub.event("ReceiveMessage").await;
+    assert_eq!(ev["arguments"][0], done["result"]);
+    assert!(event_id(&ev) > 0);
+    let media = hub
+        .invoke(
+            "SendMediaMessage",
+            json!([chat, {"Name": "a.txt", "DataBase64": "aGk="}, "media-1"]),
+        )
+        .await;
+    assert_eq!(media["result"]["operator"]["name"], "Mark");
+    assert_eq!(media["result"]["clientMessageId"], "media-1");
+    let once = hub
+        .invoke("SendMessage", json!([chat, "x", "cmid-9"]))
+        .await;
+    let twice = hub
+        .invoke("SendMessage", json!([chat, "x", "cmid-9"]))
+        .await;
+    assert_eq!(once["result"], twice["result"]);
+    for (args, n) in [(json!([chat]), 1), (json!([chat, "x", "c", "extra"]), 4)] {
+        let e = hub.invoke("SendMessage", args).await;
+        assert_eq!(
+            e["error"],
+            "Failed to invoke 'SendMessage' due to an error on the server."
+        );
+        assert!(srv.log().contains(&format!(
+            "Invocation provides {n} argument(s) but target expects 2 or 3."
+        )));
+    }
+
+    // History pages carry it; a company-token send has none.
+    send_message(
+        &srv,
+        chat,
+        &company,
+        json!({"textMessage": "From the company"}),
+    )
+    .await;
+    let (_, page) = get(&srv, &format!("/api/chat/{chat}/messages"), &mark).await;
+    let by: Vec<(Value, Value)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["message"].clone(), m["operator"]["name"].clone()))
+        .collect();
+    assert!(by.contains(&(json!("From Mark"), json!("Mark"))), "{by:?}");
+    assert!(
+        by.contains(&(json!("From the company"), Value::Null)),
+        "{by:?}"
+    );
+    assert!(by.contains(&(json!("Hi"), Value::Null)), "{by:?}");
+}
+
+/// Deleting a chat tells the operators who could see it, with an event id; nobody else.
+#[tokio::test]
+async fn chat_deleted_reaches_the_chats_operators_only() {
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let b = company_token(&srv, "demo2", "demo2").await;
+    let op3 = operator_token(&srv, &b, 3).await;
+    let chat = inbound_chat(&srv, &company, 1, "+4201", "bye").await;
+    let mut same_org = Hub::connect(&srv, DEV).await;
+    let mut other = Hub::connect(&srv, &op3).await;
+    let (s, _) = delete_chat(&srv, chat, &company).await;
+    assert_eq!(s, 200);
+    let ev = same_org.event("ChatDeleted").await;
+    assert_eq!(ev["arguments"][0], chat);
+    assert_eq!(ev["arguments"].as_array().unwrap().len(), 2);
+    assert!(event_id(&ev) > 0);
+    assert!(other.drain_events(QUIET).await.is_empty());
+}
+
+/// SIGTERM and SIGINT: every hub connection gets SignalR's Close with allowReconnect, then the
+/// process exits cleanly.
+#[tokio::test]
+async fn shutdown_signals_close_every_connection() {
+    for signal in ["TERM", "INT"] {
+        for args in [&["--compat", "full"][..], &["--compat", "documented"][..]] {
+            let mut all = vec!["--dev", "--jwt-secret", SECRET];
+            all.extend_from_slice(args);
+            let mut srv = Server::start_args(&all);
+            let company = company_token(&srv, "demo", "demo").await;
+            let mut hubs = vec![
+                Hub::connect(&srv, DEV).await,
+                Hub::connect(&srv, &company).await,
+            ];
+            srv.signal(signal);
+            for hub in &mut hubs {
+                let close = hub.next().await.expect("a close message");
+                assert_eq!(
+                    close,
+                    json!({"type": 7, "error": "Server is shutting down.", "allowReconnect": true}),
+                    "SIG{signal} {args:?}"
+                );
+                assert!(hub.next_raw().await.is_none(), "then the socket ends");
+            }
+            let status = srv.exited().await.expect("the server exits");
+            assert!(status.success(), "SIG{signal}: {status}");
+        }
+    }
+}
+
+/// A token that no longer stands for an active operator cannot negotiate: inactive 403, expired
+/// or invalid 401.
+#[tokio::test]
+async fn negotiate_refuses_inactive_operators_and_bad_tokens() {
+    for srv in [Server::start(), Server::start_documented()] {
+        let company = company_token(&srv, "demo", "demo").await;
+        let mark = operator_token(&srv, &company, 2).await;
+        let mut hub = Hub::connect(&srv, &mark).await;
+        operator_status(&srv, &company, 2, 1).await;
+        let close = loop {
+            let v = hub.next().await.expect("close");
+            if v["type"] == 7 {
+                break v;
+            }
+        };
+        assert_eq!(close, json!({"type": 7, "error": "Operator is inactive"}));
+        assert_error(&negotiate(&srv, &mark).await, 403, "forbidden");
+
+        let now = chrono::Utc::now().timestamp();
+        let expired = forge(
+            json!({"sub": "operator:1", "kind": "operator", "cid": 1, "org": 1,
+            "op": 1, "iat": now - 100, "exp": now - 10}),
+        );
+        assert_error(&negotiate(&srv, &expired).await, 401, "token_expired");
+        assert_error(&negotiate(&srv, "not-a-jwt").await, 401, "invalid_token");
+    }
+}

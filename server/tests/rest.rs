@@ -997,3 +997,192 @@ async fn data_and_tokens_survive_a_restart() {
         "invalid_token",
     );
 }
+
+/// `--compat documented`: the chat list and messages carry only the documented fields, and a
+/// `clientMessageId` is just an unknown field.
+#[tokio::test]
+async fn documented_mode_rest_shapes() {
+    let srv = Server::start_documented();
+    let company = company_token(&srv, "demo", "demo").await;
+    let (s, list) = get(&srv, "/api/chat/chats", DEV).await;
+    assert_eq!(s, 200);
+    let items = list["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        assert_eq!(keys(item), sorted(DOCUMENTED_CHAT), "{item}");
+        assert!(
+            !item["theme"].as_str().unwrap().trim().is_empty(),
+            "a chat's one label: {item}"
+        );
+    }
+    let iryna = items
+        .iter()
+        .find(|i| i["theme"] == "Order #491")
+        .expect("seeded chat");
+    assert_eq!(keys(&iryna["operator"]), sorted(&["id", "name", "photo"]));
+    // Search still works on the (undisplayed) client name.
+    let (_, v) = get(&srv, "/api/chat/chats?search=iryna", DEV).await;
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["id"], iryna["id"]);
+
+    let chat = iryna["id"].as_i64().unwrap();
+    let (_, page) = get(&srv, &format!("/api/chat/chats/{chat}/messages"), DEV).await;
+    assert_eq!(keys(&page), sorted(&["items", "hasMore"]));
+    for m in page["items"].as_array().unwrap() {
+        assert_eq!(keys(m), sorted(DOCUMENTED_MESSAGE), "{m}");
+    }
+    let body = json!({"textMessage": "Twice", "clientMessageId": "same-id"});
+    let (s, a) = send_message(&srv, chat, DEV, body.clone()).await;
+    assert_eq!(s, 200);
+    assert_eq!(keys(&a), sorted(DOCUMENTED_MESSAGE), "{a}");
+    let (_, b) = send_message(&srv, chat, DEV, body).await;
+    assert_ne!(a["id"], b["id"], "no idempotency in documented mode");
+
+    // A new chat whose first message is media only is labelled by the client's name.
+    let (s, r) = post(
+        &srv,
+        "/api/channel/inbound",
+        &company,
+        json!({"organizationId": 1, "client": {"name": "Media Mila", "phone": "+5001"},
+               "media": {"name": "a.jpg", "format": "image/jpeg", "dataBase64": "aGk=", "type": 1}}),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let (_, v) = get(&srv, "/api/chat/chats?phone=%2B5001", DEV).await;
+    assert_eq!(v["items"][0]["theme"], "Media Mila");
+}
+
+/// Full mode: operator-authored messages name their operator everywhere; others have null.
+#[tokio::test]
+async fn messages_name_the_operator_who_wrote_them() {
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let mark = operator_token(&srv, &company, 2).await;
+    let chat = inbound_chat(&srv, &company, 1, "+5101", "Question").await;
+    let (_, by_mark) = send_message(&srv, chat, &mark, json!({"textMessage": "Mark here"})).await;
+    assert_eq!(by_mark["operator"], json!({"id": 2, "name": "Mark"}));
+    let (_, by_company) =
+        send_message(&srv, chat, &company, json!({"textMessage": "The company"})).await;
+    assert_eq!(by_company["operator"], Value::Null);
+    let (_, system) = send_message(
+        &srv,
+        chat,
+        &mark,
+        json!({"textMessage": "System", "author": 2}),
+    )
+    .await;
+    assert_eq!(system["operator"], Value::Null);
+    // The idempotent repeat returns the same author.
+    let body = json!({"textMessage": "Once", "clientMessageId": "c-1"});
+    let (_, a) = send_message(&srv, chat, &mark, body.clone()).await;
+    let (_, b) = send_message(&srv, chat, &mark, body).await;
+    assert_eq!(a, b);
+    assert_eq!(a["operator"]["name"], "Mark");
+
+    let (_, page) = get(&srv, &format!("/api/chat/{chat}/messages"), DEV).await;
+    let authors: Vec<Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["operator"]["id"].clone())
+        .collect();
+    assert_eq!(
+        authors,
+        [Value::Null, json!(2), Value::Null, Value::Null, json!(2)]
+    );
+    let (_, list) = get(&srv, "/api/chat/chats?phone=%2B5101", DEV).await;
+    assert_eq!(list["items"][0]["lastMessage"]["operator"]["name"], "Mark");
+    // Seeded replies name the chat's operator.
+    let (_, list) = get(&srv, "/api/chat/chats?search=Iryna", DEV).await;
+    let seeded = list["items"][0]["id"].as_i64().unwrap();
+    let (_, page) = get(&srv, &format!("/api/chat/{seeded}/messages"), DEV).await;
+    let replies: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["author"] == 0)
+        .collect();
+    assert!(!replies.is_empty());
+    assert!(replies.iter().all(|m| m["operator"]["name"] == "Olena"));
+}
+
+/// The channel never drops a customer's message over the display name: over-long names are cut at
+/// 100 characters, control characters removed, and a warning logged (without the token).
+#[tokio::test]
+async fn channel_keeps_messages_with_odd_client_names() {
+    for srv in [Server::start(), Server::start_documented()] {
+        let company = company_token(&srv, "demo", "demo").await;
+        let long = format!("{}\u{7}\n\u{1b}[31m{}", "Ї".repeat(60), "z".repeat(80));
+        let (s, r) = post(
+            &srv,
+            "/api/channel/inbound",
+            &company,
+            json!({"organizationId": 1, "client": {"name": long, "phone": "+5201"}, "text": "Keep me"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{r}");
+        let chat = r["chatId"].as_i64().unwrap();
+        let (_, page) = get(&srv, &format!("/api/chat/{chat}/messages"), DEV).await;
+        assert_eq!(page["items"][0]["message"], "Keep me");
+        let db = rusqlite::Connection::open(srv.db()).unwrap();
+        let name: String = db
+            .query_row("SELECT client_name FROM chats WHERE id = ?1", [chat], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(name.chars().count(), 100);
+        assert!(!name.chars().any(char::is_control), "{name:?}");
+        assert_eq!(name, format!("{}[31m{}", "Ї".repeat(60), "z".repeat(36)));
+        let log = srv.log();
+        assert!(log.contains("stored cleaned"), "a warning is logged");
+        assert!(!log.contains(&company), "no token in the log");
+
+        // A name of exactly 100 characters is kept as it is, with no warning for it.
+        let exact = "n".repeat(100);
+        let r = post(
+            &srv,
+            "/api/channel/inbound",
+            &company,
+            json!({"organizationId": 1, "client": {"name": exact, "phone": "+5202"}, "text": "ok"}),
+        )
+        .await;
+        let (_, v) = get(&srv, "/api/chat/chats?phone=%2B5202", &company).await;
+        assert_eq!(r.0, 200);
+        assert_eq!(v["total"], 1);
+        assert_eq!(srv.log().matches("stored cleaned").count(), 1);
+    }
+}
+
+/// `search` matches the client's name and phone, never what the customer wrote.
+#[tokio::test]
+async fn search_matches_name_and_phone_only() {
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let wanted = post(
+        &srv,
+        "/api/channel/inbound",
+        &company,
+        json!({"organizationId": 1, "client": {"name": "Customer 1", "phone": "+5301"}, "text": "Hello"}),
+    )
+    .await
+    .1["chatId"]
+        .clone();
+    // Newer, and its first message (the theme) mentions "customer 1".
+    post(
+        &srv,
+        "/api/channel/inbound",
+        &company,
+        json!({"organizationId": 1, "client": {"name": "Somebody", "phone": "+5302"}, "text": "Later customer 14 wrote"}),
+    )
+    .await;
+    let (_, v) = get(&srv, "/api/chat/chats?search=Customer%201", DEV).await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["id"], wanted);
+    let (_, v) = get(&srv, "/api/chat/chats?search=5301", DEV).await;
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["id"], wanted);
+    let (_, v) = get(&srv, "/api/chat/chats?search=Order", DEV).await;
+    assert_eq!(v["total"], 0, "the theme is not searched");
+    let (_, v) = get(&srv, "/api/chat/chats?search=wrote", DEV).await;
+    assert_eq!(v["total"], 0, "message text is not searched");
+}

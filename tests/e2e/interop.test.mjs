@@ -26,6 +26,28 @@ async function operatorToken(url) {
   return body.token;
 }
 
+/** The raw negotiate response, which the official client keeps to itself. */
+async function negotiate(url, token) {
+  const r = await fetch(`${url}/chathub/negotiate?negotiateVersion=1`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+const EXTENSIONS = ['clientMessageId', 'Typing', 'MarkRead', 'Resume', 'eventId', 'messageOperator', 'chatFields', 'ChatDeleted'];
+const DOCUMENTED_CHAT = ['chatStatus', 'countUnread', 'id', 'operator', 'theme'];
+const DOCUMENTED_MESSAGE = ['author', 'chatId', 'createdAt', 'id', 'media', 'message', 'status'];
+const keys = (o) => Object.keys(o).sort();
+
+/** Resolves once the server's log matches `re`; rejects with the log after `ms`. */
+async function logged(srv, re, ms = 10000) {
+  for (const end = Date.now() + ms; !re.test(srv.log());) {
+    if (Date.now() > end) assert.fail(`${re} not logged:\n${srv.log()}`);
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+}
+
 function connect(url, token, options = {}, level = signalR.LogLevel.Error) {
   return new signalR.HubConnectionBuilder()
     .withUrl(`${url}/chathub`, { accessTokenFactory: () => token, ...options })
@@ -140,6 +162,116 @@ test('official SignalR client: a bad token fails to start', async () => {
   try {
     await assert.rejects(conn.start(), /401|Unauthorized/);
   } finally {
+    await srv.stop();
+  }
+});
+
+test('official SignalR client, full mode: the extensions are announced and work', async () => {
+  const srv = await startServer({ args: ['--compat', 'full'] });
+  const token = await operatorToken(srv.url);
+  const conn = connect(srv.url, token);
+  try {
+    assert.deepEqual((await negotiate(srv.url, token)).chathubExtensions, EXTENSIONS);
+    await conn.start();
+    const company = await companyToken(srv.url);
+    const created = nextEvent(conn, 'ChatCreated');
+    const unread = nextEvent(conn, 'UnreadChanged');
+    const sent = await inbound(srv.url, company, { name: 'Full Fay', phone: '+380507770011', text: 'Hi' });
+    const [chat, meta] = await created;
+    assert.ok(meta.eventId > 0);
+    assert.equal(chat.client.name, 'Full Fay');
+    assert.deepEqual((await unread).slice(0, 2), [sent.chatId, 1]);
+
+    // messageOperator: the completion names who wrote it (the dev token is operator 1, Olena).
+    const stored = await conn.invoke('SendMessage', sent.chatId, 'From Olena', 'full-cmid-1');
+    assert.deepEqual(stored.operator, { id: 1, name: 'Olena' });
+    assert.equal(stored.clientMessageId, 'full-cmid-1');
+
+    // Typing and MarkRead exist; Typing comes back to the sender's connection too.
+    const typing = nextEvent(conn, 'Typing');
+    assert.equal(await conn.invoke('Typing', sent.chatId), null);
+    const [typingChat, who] = await typing;
+    assert.equal(typingChat, sent.chatId);
+    assert.equal(who.operator.name, 'Olena');
+    const read = await conn.invoke('MarkRead', sent.chatId, sent.message.id);
+    assert.deepEqual(read, { chatId: sent.chatId, countUnread: 0 });
+
+    // ChatDeleted, with its event id.
+    const deleted = nextEvent(conn, 'ChatDeleted');
+    const r = await fetch(`${srv.url}/api/chat/chats/${sent.chatId}`, {
+      method: 'DELETE', headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(r.status, 200);
+    const [deletedId, deletedMeta] = await deleted;
+    assert.equal(deletedId, sent.chatId);
+    assert.ok(deletedMeta.eventId > meta.eventId);
+
+    // A fourth argument is refused as ASP.NET Core refuses it.
+    await assert.rejects(conn.invoke('SendMessage', 1, 'x', 'y', 'z'),
+      { message: "Failed to invoke 'SendMessage' due to an error on the server." });
+    assert.equal(conn.state, signalR.HubConnectionState.Connected);
+  } finally {
+    await conn.stop();
+    await srv.stop();
+  }
+});
+
+test('official SignalR client, documented mode: only what the hosted hub documents', async () => {
+  const srv = await startServer({ args: ['--compat', 'documented'], env: { RUST_LOG: 'chathub_server=info' } });
+  const token = await operatorToken(srv.url);
+  const conn = connect(srv.url, token);
+  const seen = [];
+  for (const target of ['Typing', 'UnreadChanged', 'ChatDeleted']) conn.on(target, () => seen.push(target));
+  try {
+    const neg = await negotiate(srv.url, token);
+    assert.equal('chathubExtensions' in neg, false, JSON.stringify(neg));
+    await conn.start();
+    const company = await companyToken(srv.url);
+
+    // Events carry the documented fields and no trailing {eventId} argument.
+    const created = nextEvent(conn, 'ChatCreated');
+    const received = nextEvent(conn, 'ReceiveMessage', (m) => m.message === 'Hi, documented');
+    const sent = await inbound(srv.url, company, { name: 'Doc Dana', phone: '+380507770021', text: 'Hi, documented' });
+    const chatArgs = await created;
+    assert.equal(chatArgs.length, 1);
+    assert.deepEqual(keys(chatArgs[0]), DOCUMENTED_CHAT);
+    assert.equal(chatArgs[0].id, sent.chatId);
+    const messageArgs = await received;
+    assert.equal(messageArgs.length, 1);
+    assert.deepEqual(keys(messageArgs[0]), DOCUMENTED_MESSAGE);
+
+    // SendMessage(chatId, text) succeeds and returns nothing; the echo has no eventId either.
+    const echoed = nextEvent(conn, 'ReceiveMessage', (m) => m.message === 'hi');
+    const status = nextEvent(conn, 'ChatStatusChanged');
+    const result = await conn.invoke('SendMessage', sent.chatId, 'hi');
+    assert.equal(result, undefined);
+    const echo = await echoed;
+    assert.equal(echo.length, 1);
+    assert.deepEqual(keys(echo[0]), DOCUMENTED_MESSAGE);
+    assert.deepEqual(await status, [sent.chatId, 1]);
+
+    // Strict binding and unknown methods, with the hosted hub's exact texts.
+    await assert.rejects(conn.invoke('SendMessage', sent.chatId, 'hi', 'cmid-1'),
+      { message: "Failed to invoke 'SendMessage' due to an error on the server." });
+    // stderr is read asynchronously: wait for the line rather than racing it.
+    await logged(srv, /Invocation provides 3 argument\(s\) but target expects 2\./);
+    await assert.rejects(conn.invoke('Typing', 1), { message: "Unknown hub method 'Typing'" });
+    await assert.rejects(conn.invoke('Resume', 0), { message: "Unknown hub method 'Resume'" });
+    // Fire-and-forget of an unknown method: nothing comes back, the connection stays.
+    await conn.send('MarkRead', sent.chatId, sent.message.id);
+    assert.equal(conn.state, signalR.HubConnectionState.Connected);
+
+    // Deleting the chat sends nothing of ours; the next documented event still arrives.
+    const r = await fetch(`${srv.url}/api/chat/chats/${sent.chatId}`, {
+      method: 'DELETE', headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(r.status, 200);
+    const later = nextEvent(conn, 'ChatCreated');
+    await inbound(srv.url, company, { phone: '+380507770022', text: 'later' });
+    assert.equal((await later).length, 1);
+    assert.deepEqual(seen, [], 'no Typing, UnreadChanged or ChatDeleted');
+  } finally {
+    await conn.stop();
     await srv.stop();
   }
 });

@@ -4,7 +4,6 @@
 pub mod protocol;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +20,7 @@ use tokio::sync::watch;
 use crate::app::AppState;
 use crate::auth::{authenticate, request_token, url_query, Principal};
 use crate::chats::{count_unread, visible_chat};
+use crate::compat::{Compat, EXTENSIONS};
 use crate::error::{ApiError, ApiResult};
 use crate::json::value_i64;
 use crate::messages::{
@@ -38,7 +38,8 @@ const REPLAY_BATCH: i64 = 1000;
 
 pub struct Hub {
     pending: Mutex<HashMap<String, Instant>>,
-    open: AtomicUsize,
+    /// Open hub sockets; watched so that shutdown can wait for every Close to be sent.
+    open: watch::Sender<usize>,
     /// Bumped when an operator is deactivated or deleted: every connection re-checks whom it serves.
     revoked: watch::Sender<u64>,
 }
@@ -47,7 +48,7 @@ impl Default for Hub {
     fn default() -> Hub {
         Hub {
             pending: Mutex::default(),
-            open: AtomicUsize::new(0),
+            open: watch::Sender::new(0),
             revoked: watch::Sender::new(0),
         }
     }
@@ -61,7 +62,13 @@ impl Hub {
     }
 
     pub fn open_connections(&self) -> usize {
-        self.open.load(Ordering::Relaxed)
+        *self.open.borrow()
+    }
+
+    /// Resolves once no hub socket is open. Upgraded sockets outlive axum's graceful shutdown, so
+    /// the server waits here before its runtime (and every connection task) is dropped.
+    pub async fn all_closed(&self) {
+        let _ = self.open.subscribe().wait_for(|n| *n == 0).await;
     }
 
     fn remember(&self, token: String) {
@@ -84,7 +91,7 @@ struct OpenGuard(Arc<Hub>);
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::Relaxed);
+        self.0.open.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
@@ -100,24 +107,29 @@ pub async fn negotiate(State(state): State<AppState>, parts: Parts) -> ApiResult
         .unwrap_or(0);
     let connection_id = uuid::Uuid::new_v4().simple().to_string();
     let transports = json!([{ "transport": "WebSockets", "transferFormats": ["Text", "Binary"] }]);
-    if version >= 1 {
+    let mut body = if version >= 1 {
         let connection_token = uuid::Uuid::new_v4().simple().to_string();
         state.hub.remember(connection_token.clone());
-        Ok(Json(json!({
+        json!({
             "negotiateVersion": 1,
             "connectionId": connection_id,
             "connectionToken": connection_token,
             "availableTransports": transports,
-        })))
+        })
     } else {
         // Version 0 clients use the connection id as the `id` query parameter.
         state.hub.remember(connection_id.clone());
-        Ok(Json(json!({
+        json!({
             "negotiateVersion": 0,
             "connectionId": connection_id,
             "availableTransports": transports,
-        })))
+        })
+    };
+    // Our extensions, in a field the official client ignores; absent means documented-only.
+    if !state.config.compat.documented() {
+        body["chathubExtensions"] = json!(EXTENSIONS);
     }
+    Ok(Json(body))
 }
 
 /// `GET /chathub` with a WebSocket upgrade, after negotiate (`id=`) or without it.
@@ -145,7 +157,7 @@ pub async fn connect(
             return ApiError::bad("only the WebSockets transport is supported").into_response()
         }
     };
-    state.hub.open.fetch_add(1, Ordering::Relaxed);
+    state.hub.open.send_modify(|n| *n += 1);
     let guard = OpenGuard(state.hub.clone());
     ws.max_message_size(MAX_HUB_MESSAGE)
         .on_upgrade(move |socket| async move {
@@ -347,10 +359,11 @@ impl Connection {
                 self.who.organization_id(),
                 self.last_sent,
             );
+            let compat = self.state.store.compat();
             let batch = self
                 .state
                 .store
-                .read(move |c| events_after(c, cid, org, after, REPLAY_BATCH))
+                .read(move |c| events_after(c, compat, cid, org, after, REPLAY_BATCH))
                 .await?;
             if batch.is_empty() {
                 return Ok(());
@@ -375,7 +388,8 @@ impl Connection {
                 let result = self.invoke(&target, arguments, out).await;
                 if let Some(id) = invocation_id {
                     out.push(match result {
-                        Ok(v) => protocol::completion_result(&id, v),
+                        Ok(Some(v)) => protocol::completion_result(&id, v),
+                        Ok(None) => protocol::completion_void(&id),
                         Err(e) => protocol::completion_error(&id, &e),
                     });
                 }
@@ -398,28 +412,59 @@ impl Connection {
         }
     }
 
-    /// Run a hub method. The error string goes to the client as the completion error.
+    /// Run a hub method: its result (`None` for a void method), or the completion error text.
+    /// Documented mode has only the two documented methods and binds arguments as strictly as
+    /// ASP.NET Core does; full mode adds ours and an optional `clientMessageId` third argument.
     async fn invoke(
         &mut self,
         target: &str,
         args: Vec<Value>,
         out: &mut Vec<String>,
-    ) -> Result<Value, String> {
+    ) -> Result<Option<Value>, String> {
         let who = self.who;
         let store = self.state.store.clone();
-        let arg_i64 = |i: usize, name: &str| -> Result<i64, String> {
-            args.get(i)
-                .and_then(value_i64)
-                .ok_or_else(|| format!("Argument {i} ({name}) of '{target}' must be an integer."))
-        };
+        let compat = self.state.config.compat;
         // SignalR matches method names case-insensitively.
-        match target.to_ascii_lowercase().as_str() {
+        let method = target.to_ascii_lowercase();
+        let send = matches!(method.as_str(), "sendmessage" | "sendmediamessage");
+        if compat.documented() && !send {
+            return Err(format!("Unknown hub method '{target}'"));
+        }
+        // ASP.NET Core refuses a wrong argument count or type before the method runs.
+        let bind_failure = || format!("Failed to invoke '{target}' due to an error on the server.");
+        let arg_i64 = |i: usize, name: &str| -> Result<i64, String> {
+            args.get(i).and_then(value_i64).ok_or_else(|| {
+                if compat.documented() {
+                    bind_failure()
+                } else {
+                    format!("Argument {i} ({name}) of '{target}' must be an integer.")
+                }
+            })
+        };
+        if send {
+            let expects = match compat {
+                Compat::Documented => "2",
+                Compat::Full => "2 or 3",
+            };
+            if !(2..=if compat.documented() { 2 } else { 3 }).contains(&args.len()) {
+                tracing::info!(
+                    "Failed to bind arguments of '{target}': Invocation provides {} argument(s) but target expects {expects}.",
+                    args.len()
+                );
+                return Err(bind_failure());
+            }
+        }
+        match method.as_str() {
             "sendmessage" => {
                 let chat_id = arg_i64(0, "chatId")?;
-                let text = args.get(1).and_then(Value::as_str).map(str::to_string);
+                let text = match args.get(1) {
+                    Some(Value::String(t)) => Some(t.clone()),
+                    _ if compat.documented() => return Err(bind_failure()),
+                    _ => None,
+                };
                 let client_id = args.get(2).and_then(Value::as_str).map(str::to_string);
                 let m = NewMessage::new(text, AUTHOR_OPERATOR, None, client_id).map_err(err)?;
-                store_staff_message(&store, who, chat_id, m).await
+                store_staff_message(&store, compat, who, chat_id, m).await
             }
             "sendmediamessage" => {
                 let chat_id = arg_i64(0, "chatId")?;
@@ -428,8 +473,12 @@ impl Connection {
                     .cloned()
                     .and_then(|v| serde_json::from_value(v).ok())
                     .ok_or_else(|| {
-                        "Argument 1 of 'SendMediaMessage' must be {Name, Format, DataBase64, Type}."
-                            .to_string()
+                        if compat.documented() {
+                            bind_failure()
+                        } else {
+                            "Argument 1 of 'SendMediaMessage' must be {Name, Format, DataBase64, Type}."
+                                .to_string()
+                        }
                     })?;
                 let text = args
                     .get(1)
@@ -439,7 +488,7 @@ impl Connection {
                 let client_id = args.get(2).and_then(Value::as_str).map(str::to_string);
                 let m =
                     NewMessage::new(text, AUTHOR_OPERATOR, Some(media), client_id).map_err(err)?;
-                store_staff_message(&store, who, chat_id, m).await
+                store_staff_message(&store, compat, who, chat_id, m).await
             }
             "typing" => {
                 let chat_id = arg_i64(0, "chatId")?;
@@ -456,7 +505,7 @@ impl Connection {
                     })
                     .await
                     .map_err(err)?;
-                Ok(Value::Null)
+                Ok(Some(Value::Null))
             }
             "markread" => {
                 let chat_id = arg_i64(0, "chatId")?;
@@ -465,7 +514,7 @@ impl Connection {
                     .write(move |tx| mark_read(tx, &who, chat_id, last))
                     .await
                     .map_err(err)?;
-                Ok(json!({ "chatId": chat_id, "countUnread": unread }))
+                Ok(Some(json!({ "chatId": chat_id, "countUnread": unread })))
             }
             "resume" => {
                 let after = match args.first() {
@@ -474,7 +523,9 @@ impl Connection {
                         .ok_or("Argument 0 (lastEventId) of 'Resume' must be an integer.")?,
                 };
                 let replayed = self.resume(after, out).await.map_err(err)?;
-                Ok(json!({ "replayed": replayed, "lastEventId": self.last_sent }))
+                Ok(Some(
+                    json!({ "replayed": replayed, "lastEventId": self.last_sent }),
+                ))
             }
             _ => Err(format!("Unknown hub method '{target}'")),
         }
@@ -483,6 +534,7 @@ impl Connection {
     /// Replay every event after `after` that this connection has not delivered yet.
     async fn resume(&mut self, after: i64, out: &mut Vec<String>) -> ApiResult<usize> {
         let (cid, org) = (self.who.company_id(), self.who.organization_id());
+        let compat = self.state.store.compat();
         let upto = self.delivered_from;
         let mut cursor = after;
         let mut count = 0;
@@ -490,7 +542,7 @@ impl Connection {
             let batch = self
                 .state
                 .store
-                .read(move |c| events_after(c, cid, org, cursor, REPLAY_BATCH))
+                .read(move |c| events_after(c, compat, cid, org, cursor, REPLAY_BATCH))
                 .await?;
             let Some(last) = batch.last().map(|e| e.id) else {
                 break;
@@ -507,18 +559,20 @@ impl Connection {
     }
 }
 
-/// Stores an operator's text or media message; the stored message is the completion result.
+/// Stores an operator's text or media message. Full mode answers with the stored message;
+/// documented mode with nothing, like the hosted hub's `Task` methods.
 async fn store_staff_message(
     store: &Store,
+    compat: Compat,
     who: Principal,
     chat_id: i64,
     m: NewMessage,
-) -> Result<Value, String> {
+) -> Result<Option<Value>, String> {
     let msg = store
         .write(move |tx| append_staff_message(tx, &who, chat_id, m))
         .await
         .map_err(err)?;
-    Ok(crate::messages::to_value(&msg))
+    Ok((!compat.documented()).then(|| crate::messages::to_value(&msg)))
 }
 
 fn err(e: ApiError) -> String {

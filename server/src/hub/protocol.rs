@@ -189,13 +189,17 @@ pub fn completion_result(invocation_id: &str, result: Value) -> String {
     frame(json!({ "type": COMPLETION, "invocationId": invocation_id, "result": result }))
 }
 
+/// The completion of a method that returns nothing (a C# `Task`): no `result` at all.
+pub fn completion_void(invocation_id: &str) -> String {
+    frame(json!({ "type": COMPLETION, "invocationId": invocation_id }))
+}
+
 pub fn completion_error(invocation_id: &str, error: &str) -> String {
     frame(json!({ "type": COMPLETION, "invocationId": invocation_id, "error": error }))
 }
 
-/// A server→client event invocation; the event id travels as the last argument.
-pub fn event_frame(target: &str, mut args: Vec<Value>, event_id: i64) -> String {
-    args.push(json!({ "eventId": event_id }));
+/// A server→client event invocation (the caller has added the event id, if the mode sends one).
+pub fn event_frame(target: &str, args: Vec<Value>) -> String {
     frame(json!({ "type": INVOCATION, "target": target, "arguments": args }))
 }
 
@@ -264,11 +268,19 @@ mod tests {
     }
 
     #[test]
-    fn event_has_event_id_last() {
-        let f = event_frame("ReceiveMessage", vec![json!({"id": 1})], 12);
+    fn events_and_completions() {
+        let f = event_frame(
+            "ReceiveMessage",
+            vec![json!({"id": 1}), json!({"eventId": 12})],
+        );
         assert_eq!(
             f,
             "{\"arguments\":[{\"id\":1},{\"eventId\":12}],\"target\":\"ReceiveMessage\",\"type\":1}\u{1e}"
+        );
+        // A void method's completion has no `result` key, not even a null one.
+        assert_eq!(
+            completion_void("7"),
+            "{\"invocationId\":\"7\",\"type\":3}\u{1e}"
         );
     }
 }

@@ -31,6 +31,11 @@ impl Server {
         Server::start_args(&["--dev", "--jwt-secret", SECRET])
     }
 
+    /// [`Server::start`] in `--compat documented` mode.
+    pub fn start_documented() -> Server {
+        Server::start_args(&["--dev", "--jwt-secret", SECRET, "--compat", "documented"])
+    }
+
     pub fn start_args(args: &[&str]) -> Server {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().to_path_buf();
@@ -69,6 +74,27 @@ impl Server {
         let (child, url) = spawn(&self.dir, &self.args);
         self.child = child;
         self.url = url;
+    }
+
+    /// Send a signal (`TERM`, `INT`) to the server process, as a service manager or Ctrl+C would.
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(ok.success(), "kill -{name}");
+    }
+
+    /// Wait for the process to end on its own; `None` if it is still running after [`WAIT`].
+    pub async fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        for _ in 0..(WAIT.as_millis() / 50) {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
     }
 
     pub fn ws_url(&self) -> String {
@@ -153,6 +179,48 @@ pub async fn put(srv: &Server, path: &str, token: &str, body: Value) -> (StatusC
 pub async fn delete(srv: &Server, path: &str, token: &str) -> (StatusCode, Value) {
     call(srv, Method::DELETE, path, Some(token), None).await
 }
+
+/// `POST /chathub/negotiate?negotiateVersion=1` with this token.
+pub async fn negotiate(srv: &Server, token: &str) -> (StatusCode, Value) {
+    call(
+        srv,
+        Method::POST,
+        "/chathub/negotiate?negotiateVersion=1",
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect();
+    k.sort();
+    k
+}
+
+/// `names` as sorted strings, to compare with [`keys`].
+pub fn sorted(names: &[&str]) -> Vec<String> {
+    let mut k: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    k.sort();
+    k
+}
+
+pub const DOCUMENTED_CHAT: &[&str] = &["id", "theme", "operator", "chatStatus", "countUnread"];
+pub const DOCUMENTED_MESSAGE: &[&str] = &[
+    "id",
+    "chatId",
+    "message",
+    "author",
+    "media",
+    "status",
+    "createdAt",
+];
 
 /// `POST /api/company/get-token` with this body and no token.
 pub async fn login(srv: &Server, body: Value) -> (StatusCode, Value) {
@@ -408,6 +476,17 @@ impl Hub {
             self.pending.push_front(v);
         }
         completion
+    }
+
+    /// Every message but pings currently queued or arriving within `quiet`.
+    pub async fn drain(&mut self, quiet: Duration) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Some(v) = self.next_within(quiet).await {
+            if v["type"] != 6 {
+                out.push(v);
+            }
+        }
+        out
     }
 
     /// Every event currently queued or arriving within `quiet`.
