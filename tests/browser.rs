@@ -144,7 +144,7 @@ fn an_unavailable_chat_shows_the_state_and_the_fallback_contact_but_no_script_ur
 mod view {
     use super::doc;
     use operator_chat_panel::i18n::Strings;
-    use operator_chat_panel::model::{Media, Message};
+    use operator_chat_panel::model::{Media, Message, Operator};
     use operator_chat_panel::state::{
         update, ChatQuery, Dirty, History, Msg, OutMedia, Outgoing, State,
     };
@@ -469,7 +469,43 @@ mod view {
         );
         let meta = q(&root, ".msg.out .meta").text_content().unwrap();
         assert!(meta.ends_with(" · delivered"), "{meta}");
-        assert_eq!(texts(&root, ".msg .author")[2], "You");
+        assert_eq!(
+            texts(&root, ".msg .author")[2],
+            "Operator",
+            "a server that does not say who wrote it gets a neutral label"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn you_only_for_your_own_messages_and_colleagues_by_name() {
+        let (view, root, _) = build("authors", None);
+        let mut s = state(&[
+            r#"{"id":1,"chatStatus":1,"client":{"name":"Ann"},"operator":{"id":2,"name":"Mark"}}"#.into(),
+        ]);
+        update(&mut s, Msg::Identity(Some(1)));
+        let by = |id: u64, op: Option<(u64, &str)>| Message {
+            operator: op.map(|(id, name)| Operator {
+                id,
+                name: Some(name.into()),
+            }),
+            ..message(id, 1, 0, "answer", &noon(0))
+        };
+        let thread = vec![
+            by(1, Some((1, "Olena"))),
+            by(2, Some((2, "Mark"))),
+            by(3, None),
+            message(4, 1, 1, "question", &noon(0)),
+        ];
+        open(&mut s, 1, thread, History::Start);
+        view.render(&s, ALL);
+        assert_eq!(
+            texts(&root, ".msg .author"),
+            ["You", "Mark", "Operator", "Client"]
+        );
+        assert_eq!(
+            q(&root, ".assignee").text_content().unwrap(),
+            "Assigned to Mark"
+        );
     }
 
     #[wasm_bindgen_test]
