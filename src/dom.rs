@@ -62,19 +62,26 @@ pub fn clear(el: &Element) {
 }
 
 /// An event listener owned by whoever holds it: dropping it removes it from its target.
+///
+/// The callback is a shared `Fn`, not an `FnMut`: the browser may call a listener again while it
+/// runs, when the handler does something that dispatches an event synchronously (a click handler
+/// calling `input.click()` on a file input inside the same listened element re-enters with that
+/// click). wasm-bindgen refuses to re-enter an `FnMut` closure and throws "closure invoked
+/// recursively or after being dropped" into the host page; an `Fn` closure may be re-entered.
+/// Handlers therefore never hold a `RefCell` borrow across a DOM call that can dispatch.
 pub struct Listener {
     target: EventTarget,
     kind: &'static str,
-    callback: Closure<dyn FnMut(Event)>,
+    callback: Closure<dyn Fn(Event)>,
 }
 
 impl Listener {
-    pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Self {
+    pub fn new(target: &EventTarget, kind: &'static str, f: impl Fn(Event) + 'static) -> Self {
         Self::boxed(target, kind, Box::new(f))
     }
 
     /// One copy of the registration code for every kind of callback.
-    fn boxed(target: &EventTarget, kind: &'static str, f: Box<dyn FnMut(Event)>) -> Self {
+    fn boxed(target: &EventTarget, kind: &'static str, f: Box<dyn Fn(Event)>) -> Self {
         let callback = Closure::wrap(f);
         let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
         Listener {

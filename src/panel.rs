@@ -759,7 +759,9 @@ impl Inner {
                         now: now(),
                     }),
                     Err(media::TooBig) => {
-                        return self.report("file_too_big", "the file is larger than 5 MB")
+                        let (size, max) = (bytes.len() as u64, media::MAX_BYTES as u64);
+                        self.view.file_too_big(&name, size, max);
+                        return self.report("file_too_big", "the file is larger than 5 MB");
                     }
                 }
             }

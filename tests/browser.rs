@@ -510,7 +510,7 @@ mod view {
 
     #[wasm_bindgen_test]
     fn the_counter_appears_near_the_limit() {
-        let (view, root, _) = build("counter", None);
+        let (view, root, seen) = build("counter", None);
         let mut s = state(&[chat_json(1, 1, "Ann")]);
         open(&mut s, 1, vec![], History::Start);
         view.render(&s, ALL);
@@ -521,16 +521,72 @@ mod view {
         view.set_draft(&"é".repeat(3900));
         assert!(!counter.has_attribute("hidden"));
         assert_eq!(counter.text_content().unwrap(), "196 characters left");
-        // Typing past the limit is cut at 4096 characters, counted as characters: emoji are two
-        // UTF-16 units each, and 4096 of them still fit.
+        // Counted as characters: emoji are two UTF-16 units each, and 4096 of them still fit.
         let area = q(&root, "textarea");
+        let send = q(&root, "button.send");
         input(&area, &"😀".repeat(4096));
         assert_eq!(value_of(&area).chars().count(), 4096);
         assert_eq!(counter.text_content().unwrap(), "0 characters left");
+        assert!(!send.has_attribute("disabled"));
+        // Past the limit nothing is cut: the counter goes negative and reads as an error, the
+        // composer is invalid, Send is disabled and Enter sends nothing.
         input(&area, &"😀".repeat(4100));
-        assert_eq!(value_of(&area), "😀".repeat(4096));
+        assert_eq!(value_of(&area), "😀".repeat(4100));
+        assert_eq!(
+            counter.text_content().unwrap(),
+            "-4 characters left: too long to send, the limit is 4096"
+        );
+        assert!(counter.has_attribute("data-over"));
+        assert_eq!(area.get_attribute("aria-invalid").as_deref(), Some("true"));
+        assert!(send.has_attribute("disabled"));
+        key(&area, "Enter");
+        send.unchecked_ref::<web_sys::HtmlElement>().click();
+        assert_eq!(value_of(&area), "😀".repeat(4100), "nothing was sent");
+        assert!(!seen.borrow().iter().any(|e| e.starts_with("send")));
+        // Back within the limit, it sends again.
+        input(&area, &"😀".repeat(4096));
+        assert!(!counter.has_attribute("data-over"));
+        assert!(!area.has_attribute("aria-invalid"));
+        assert!(!send.has_attribute("disabled"));
+        key(&area, "Enter");
+        assert_eq!(value_of(&area), "");
+        assert!(seen.borrow().iter().any(|e| e.starts_with("send ")));
         view.set_draft("");
         assert!(counter.has_attribute("hidden"));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_notice_line_shows_plain_text_and_dismisses() {
+        let (view, root, _) = build("notice", None);
+        let line = q(&root, ".note .note-text");
+        let dismiss = q(&root, ".note button.dismiss");
+        assert_eq!(line.get_attribute("role").as_deref(), Some("status"));
+        assert_eq!(line.get_attribute("aria-live").as_deref(), Some("polite"));
+        assert!(dismiss.has_attribute("hidden"));
+        assert_eq!(
+            dismiss.get_attribute("aria-label").as_deref(),
+            Some("Dismiss notice")
+        );
+        view.notice("<b>chat</b> was deleted");
+        assert_eq!(line.text_content().unwrap(), "<b>chat</b> was deleted");
+        assert!(root.query_selector(".note b").unwrap().is_none());
+        assert!(!dismiss.has_attribute("hidden"));
+        dismiss.unchecked_ref::<web_sys::HtmlElement>().click();
+        assert_eq!(line.text_content().unwrap(), "");
+        assert!(dismiss.has_attribute("hidden"));
+        // A file over the limit: the limit and the size rounded up to a tenth of a MB.
+        view.file_too_big("plan.pdf", 7_549_747, 5 * 1024 * 1024);
+        assert_eq!(
+            line.text_content().unwrap(),
+            "Files up to 5 MB can be sent; \"plan.pdf\" is 7.2 MB"
+        );
+        view.file_too_big("x.bin", 5 * 1024 * 1024 + 1, 5 * 1024 * 1024);
+        assert_eq!(
+            line.text_content().unwrap(),
+            "Files up to 5 MB can be sent; \"x.bin\" is 5.1 MB"
+        );
+        view.clear_notice();
+        assert_eq!(line.text_content().unwrap(), "");
     }
 
     #[wasm_bindgen_test]
@@ -704,6 +760,10 @@ mod view {
                 .as_deref(),
             Some("c-1")
         );
+        let retry = failed.query_selector("button.retry").unwrap().unwrap();
+        assert_eq!(retry.text_content().unwrap(), "Retry");
+        assert!(retry.query_selector("svg").unwrap().is_none());
+        assert_eq!(retry.get_attribute("type").as_deref(), Some("button"));
         let pending = q(&root, ".msg.out.pending[data-client-id='c-2']");
         assert_eq!(
             pending

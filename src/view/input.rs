@@ -10,31 +10,41 @@ const LIMIT: usize = 4096;
 const NEAR: usize = 200;
 
 impl Ui {
-    /// The characters left, shown near the limit.
+    /// The characters left, shown near the limit. Past it the draft is kept as it is (never cut: the
+    /// operator decides what goes), the counter goes negative and reads as an error, the composer is
+    /// marked invalid and Send is disabled until the text fits. Characters, not UTF-16 units (what
+    /// `maxlength` would count): the API takes 4096 characters, emoji included.
     pub(super) fn count(&self) {
-        let left = LIMIT.saturating_sub(value(&self.composer).chars().count());
+        let n = value(&self.composer).chars().count();
+        let over = n > LIMIT;
+        let left = LIMIT.saturating_sub(n);
         flag(&self.counter, "hidden", left > NEAR);
+        flag(&self.counter, "data-over", over);
+        flag(&self.send, "disabled", over);
+        if over {
+            attrs(&self.composer, &[("aria-invalid", "true")]);
+        } else {
+            let _ = self.composer.remove_attribute("aria-invalid");
+        }
         if left <= NEAR {
-            let line = self
-                .strings
-                .borrow()
-                .fill("composer.left", &[("n", &num(left as u64))]);
+            let s = self.strings.borrow();
+            let line = if over {
+                let minus = crate::text::cat(&["-", &num((n - LIMIT) as u64)]);
+                s.fill(
+                    "composer.over",
+                    &[("n", &minus), ("max", &num(LIMIT as u64))],
+                )
+            } else {
+                s.fill("composer.left", &[("n", &num(left as u64))])
+            };
             self.counter.set_text_content(Some(&line));
         }
     }
 
-    /// Cuts the draft to [`LIMIT`] characters. Not `maxlength`: that counts UTF-16 units, so it would
-    /// stop at 2048 emoji while the API takes 4096 characters.
-    fn clamp(&self) {
-        let text = value(&self.composer);
-        if let Some((end, _)) = text.char_indices().nth(LIMIT) {
-            set_value(&self.composer, &text[..end]);
-        }
-    }
-
+    /// Sends the draft, unless it is blank or over the limit (then Enter and Send do nothing).
     fn submit(&self) {
         let text = value(&self.composer);
-        if !text.trim().is_empty() {
+        if !text.trim().is_empty() && text.chars().count() <= LIMIT {
             set_value(&self.composer, "");
             self.count();
             if let Some(chat_id) = self.shown_chat.get() {
@@ -75,6 +85,7 @@ impl Ui {
                 }
             }
             "send" => self.submit(),
+            "dismiss" => self.clear_notice(),
             "attach" => self.file.click(),
             _ => {}
         }
@@ -126,7 +137,6 @@ impl Ui {
     pub(super) fn input(&self, e: &Event) {
         let Some(t) = target(e) else { return };
         if same(&t, &self.composer) {
-            self.clamp();
             self.count();
             if let Some(chat_id) = self.shown_chat.get() {
                 let text = value(&self.composer);

@@ -187,7 +187,7 @@ fn target(e: &Event) -> Option<Element> {
 }
 
 /// Wraps a handler so the listener holds the view weakly: one closure type for every listener.
-fn handler(ui: &Weak<Ui>, f: fn(&Ui, &Event)) -> impl FnMut(Event) {
+fn handler(ui: &Weak<Ui>, f: fn(&Ui, &Event)) -> impl Fn(Event) {
     let ui = ui.clone();
     move |e| {
         if let Some(ui) = ui.upgrade() {
@@ -221,6 +221,10 @@ pub struct Ui {
     bell: Element,
     notice: Element,
     notice_text: Element,
+    /// The notice line ([`Ui::notice`]), its text (the live region) and its dismiss button.
+    note: Element,
+    note_text: Element,
+    dismiss: Element,
     body: Element,
     search: Element,
     filter: Element,
@@ -236,6 +240,7 @@ pub struct Ui {
     file: HtmlInputElement,
     composer: Element,
     counter: Element,
+    send: Element,
     labels: Vec<Binding>,
     strings: RefCell<Strings>,
     fmt: RefCell<Fmt>,
@@ -352,6 +357,17 @@ impl Ui {
             b.push((a, "", "fallback.url"));
         }
 
+        // The notice line: what the operator should know that is not a connection problem (a file
+        // too big, a chat gone...). The live region stays rendered, so each new line is announced;
+        // it takes no room while empty. The dismiss button sits outside it.
+        let note = child(doc, &panel, "div", "note");
+        attrs(&note, &[("part", "note")]);
+        let note_text = child(doc, &note, "span", "note-text");
+        attrs(&note_text, &[("role", "status"), ("aria-live", "polite")]);
+        let dismiss = button(doc, &note, "dismiss", CLOSE);
+        attrs(&dismiss, &[("hidden", "")]);
+        b.push((dismiss.clone(), "aria-label", "dismiss"));
+
         let body = child(doc, &panel, "div", "body");
         let side = child(doc, &body, "div", "side");
         let search = child(doc, &side, "input", "search");
@@ -400,7 +416,7 @@ impl Ui {
         b.push((composer.clone(), "placeholder", "composer.placeholder"));
         let send = button(doc, &form, "send", "");
         b.push((send.clone(), "", "send"));
-        b.push((send, "aria-label", "send"));
+        b.push((send.clone(), "aria-label", "send"));
 
         let ui = Rc::new_cyclic(|me: &Weak<Ui>| Ui {
             _listeners: vec![
@@ -424,6 +440,9 @@ impl Ui {
             bell,
             notice,
             notice_text,
+            note,
+            note_text,
+            dismiss,
             body,
             search,
             filter,
@@ -438,6 +457,7 @@ impl Ui {
             file: file.unchecked_into(),
             composer,
             counter,
+            send,
             labels: b,
             fmt: RefCell::new(Fmt::new(strings.lang())),
             strings: RefCell::new(strings),
@@ -547,6 +567,52 @@ impl Ui {
         } else {
             focus(&self.composer);
         }
+    }
+
+    /// Shows `text` on the panel's notice line, replacing what it showed: a polite status, plain text
+    /// (never markup). It stays until the operator dismisses it or [`Ui::clear_notice`] is called.
+    pub fn notice(&self, text: &str) {
+        // Emptied first, so the same line shown again is announced again.
+        self.note_text.set_text_content(None);
+        self.note_text.set_text_content(Some(text));
+        flag(&self.note, "data-shown", true);
+        flag(&self.dismiss, "hidden", false);
+    }
+
+    /// Empties the notice line. Focus on its dismiss button goes where work continues.
+    pub fn clear_notice(&self) {
+        let had_focus = self.focused().is_some_and(|f| same(&f, &self.dismiss));
+        self.note_text.set_text_content(None);
+        flag(&self.note, "data-shown", false);
+        flag(&self.dismiss, "hidden", true);
+        if had_focus {
+            self.focus_work();
+        }
+    }
+
+    /// A file over the size limit, on the notice line: the limit and the file's size in MB. The size
+    /// is rounded up to a tenth, so it always reads above the limit; `Intl` writes it (no float
+    /// formatting in the wasm).
+    pub fn file_too_big(&self, name: &str, bytes: u64, max: u64) {
+        const MB: u64 = 1024 * 1024;
+        let line = {
+            let s = self.strings.borrow();
+            let tenths = (bytes.saturating_mul(10)).div_ceil(MB);
+            let options = crate::dom::object(&[("maximumFractionDigits", &1.into())]);
+            let f =
+                js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&s.lang().into()), &options);
+            let size = get(&f, "format")
+                .unchecked_into::<js_sys::Function>()
+                .call1(&JsValue::NULL, &(tenths as f64 / 10.0).into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_else(|| num(tenths.div_ceil(10)));
+            s.fill(
+                "file.too_big",
+                &[("max", &num(max / MB)), ("name", name), ("size", &size)],
+            )
+        };
+        self.notice(&line);
     }
 
     pub fn set_draft(&self, text: &str) {

@@ -313,8 +313,12 @@ impl Ui {
             }),
         );
         if o.failed {
-            let retry = button(doc, &meta, "retry", s.get("retry"));
-            attrs(&retry, &[("data-retry", &o.client_message_id)]);
+            // A text button: its label is visible and is its accessible name.
+            let retry = text(doc, &meta, "button", "retry", s.get("retry"));
+            attrs(
+                &retry,
+                &[("type", "button"), ("data-retry", &o.client_message_id)],
+            );
         }
     }
 }

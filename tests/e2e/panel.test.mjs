@@ -206,12 +206,16 @@ test('the operator answers: Enter sends (pending, then settled), the customer re
     await page.keyboard.type('y');
     const c2 = await until(() => $('.counter').textContent(), (t) => /\b105\b/.test(t), 5000);
     assert.match(c2, /\b105\b/, '.counter follows typing');
-    // At the limit a typed key is cut off. Characters, not UTF-16 units: 4096 emoji fit.
+    // Characters, not UTF-16 units: 4096 emoji fit. A key typed past the limit is kept (never cut):
+    // the counter goes negative and Send is disabled (tests/e2e/view.test.mjs has the whole story).
     await box.fill('😀'.repeat(4096));
+    assert.match(await $('.counter').textContent(), /\b0\b/);
+    assert.equal(await $('button.send').isDisabled(), false, '4096 emoji can be sent');
     await box.press('End');
     await page.keyboard.type('z');
-    assert.equal(await box.inputValue(), '😀'.repeat(4096), 'cut at 4096 characters');
-    assert.match(await $('.counter').textContent(), /\b0\b/);
+    assert.equal(await box.inputValue(), `${'😀'.repeat(4096)}z`, 'nothing is cut');
+    assert.match(await $('.counter').textContent(), /^-1\b/);
+    assert.equal(await $('button.send').isDisabled(), true, 'over the limit Send is disabled');
     await box.fill('');
     await $('.counter').waitFor({ state: 'hidden', timeout: 5000 });
     assert.deepEqual(errors, []);
