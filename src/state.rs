@@ -2496,7 +2496,7 @@ mod tests {
         update(&mut s, Msg::SocketClosed);
         reconnect(&mut s);
         let one = r#"{"id":5,"chatId":7,"message":"ok","author":0,"createdAt":"x"}"#.to_owned();
-        let page = page(&[one.clone()], false);
+        let page = page(std::slice::from_ref(&one), false);
         let fx = update(&mut s, Msg::Verified { chat_id: 7, page });
         assert_eq!(sends(&fx, "SendMessage"), vec!["[7,\"ok\"]".to_owned()]);
         // The same copy again (an event after the page) settles nothing more.

@@ -480,7 +480,8 @@ mod view {
     fn you_only_for_your_own_messages_and_colleagues_by_name() {
         let (view, root, _) = build("authors", None);
         let mut s = state(&[
-            r#"{"id":1,"chatStatus":1,"client":{"name":"Ann"},"operator":{"id":2,"name":"Mark"}}"#.into(),
+            r#"{"id":1,"chatStatus":1,"client":{"name":"Ann"},"operator":{"id":2,"name":"Mark"}}"#
+                .into(),
         ]);
         update(&mut s, Msg::Identity(Some(1)));
         let by = |id: u64, op: Option<(u64, &str)>| Message {

@@ -620,12 +620,6 @@ impl Ui {
         self.count();
     }
 
-    /// Tells the operator something that happened to their work (a chat deleted elsewhere).
-    pub fn notice(&self, text: &str) {
-        self.notice_text.set_text_content(Some(text));
-        flag(&self.notice, "hidden", false);
-    }
-
     /// The desktop-notification control: `notify.enable` is a button; `notify.on` and
     /// `notify.blocked` show the state; `None` hides it.
     pub fn set_notify(&self, key: Option<&'static str>) {
