@@ -272,7 +272,10 @@ test('documented-only hub (no ChatDeleted): sending to a deleted chat finds the 
     await expectGone(page, $, chatId, draft);
     await screenshot(page, 'shift-deleted-documented-notice');
     assert.deepEqual((await outbound(srv.url, company, { phone })).items, [], 'nothing reached the customer');
-    assert.deepEqual(errors, []);
+    // The 404 the panel learns from is logged by Chromium itself as a console error; it is expected
+    // here, and nothing else is.
+    const expected404 = 'Failed to load resource: the server responded with a status of 404 (Not Found)';
+    assert.deepEqual(errors.filter((e) => e !== expected404), []);
     await page.close();
   } finally { await srv.stop(); }
 });
