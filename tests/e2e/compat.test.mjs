@@ -136,6 +136,9 @@ test('documented hub: a SIGKILL restart mid-conversation catches up once, in ord
     // The customer writes while the panel is still disconnected.
     await inbound(srv.url, company, { name: 'Restart Roman', phone, text: 'c2' });
     await inbound(srv.url, company, { name: 'Restart Roman', phone, text: 'c3' });
+    await sleep(GRACE);
+    assert.notEqual(await $('.conn').getAttribute('data-state'), 'connected', 'still cut off from the restarted server');
+    assert.ok(!(await threadTexts($)).includes('c2'), 'c2 has not reached the panel live');
     await context.setOffline(false);
     await $('.conn[data-state=connected]').waitFor({ state: 'attached', timeout: 60000 });
     assert.ok(await until(() => outboxEmpty($), Boolean, 20000), 'the outbox drains');
