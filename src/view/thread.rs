@@ -313,7 +313,9 @@ impl Ui {
             }),
         );
         if o.failed {
-            let retry = button(doc, &meta, "retry", s.get("retry"));
+            // A text button: its label is the text, not an icon path.
+            let retry = button(doc, &meta, "retry", "");
+            retry.set_text_content(Some(s.get("retry")));
             attrs(&retry, &[("data-retry", &o.client_message_id)]);
         }
     }
