@@ -851,6 +851,11 @@ impl State {
                 if m.author == 1 && !(self.looking && open == Some(m.chat_id)) {
                     chat.count_unread += 1;
                 }
+                // An operator's reply takes an unassigned chat (the server's rule; no event says
+                // so): the message names who, when the server tells.
+                if m.author == 0 && chat.operator.is_none() {
+                    chat.operator = m.operator.clone();
+                }
                 chat.updated_at = Some(m.created_at.clone());
                 chat.last_message = Some(m);
                 self.dirty.chats = true;
@@ -2528,6 +2533,16 @@ mod tests {
         let fx = update(&mut s, Msg::Looking(true));
         assert_eq!(s.unread(), 0);
         assert_eq!(sends(&fx, "MarkRead"), vec!["[7,6]".to_owned()]);
+    }
+
+    #[test]
+    fn a_colleague_reply_assigns_an_unassigned_chat() {
+        let mut s = connected();
+        two_chats(&mut s);
+        let m = r#"{"id":5,"chatId":7,"message":"mine now","author":0,"status":0,"createdAt":"2026-11-21T10:00:00Z","operator":{"id":2,"name":"Mark"}}"#;
+        frame(&mut s, event("ReceiveMessage", m, 3));
+        assert_eq!(s.chat(7).and_then(|c| c.operator.as_ref()).map(|o| o.id), Some(2));
+        assert!(s.chat(8).unwrap().operator.is_none());
     }
 
     #[test]
