@@ -256,12 +256,13 @@ test('a chat deleted elsewhere leaves the list, closes the thread with a notice 
   } finally { await srv.stop(); }
 });
 
-test('documented-only hub (no ChatDeleted): sending to a deleted chat finds the 404 and the chat leaves the same way', T, async () => {
+test('documented-only hub (no ChatDeleted): sending to, or reopening, a deleted chat finds the 404 and the chat leaves the same way', T, async () => {
   const srv = await startServer({ args: ['--compat', 'documented'] });
   try {
     const company = await companyToken(srv.url);
     const phone = '+380503030305';
     const { chatId } = await inbound(srv.url, company, { name: 'Deleted Dina', phone, text: 'Please help' });
+    const b = await inbound(srv.url, company, { name: 'Deleted Bohdan', phone: '+380503030306', text: 'Hello?' });
     const { page, errors, $ } = await panelPage(browser, srv);
     const draft = 'Dina, one moment please';
     await draftIn(page, $, chatId, draft);
@@ -272,6 +273,17 @@ test('documented-only hub (no ChatDeleted): sending to a deleted chat finds the 
     await expectGone(page, $, chatId, draft);
     await screenshot(page, 'shift-deleted-documented-notice');
     assert.deepEqual((await outbound(srv.url, company, { phone })).items, [], 'nothing reached the customer');
+
+    // Reopening a chat deleted meanwhile: its history answers 404, and it leaves the same way.
+    await del(srv.url, company, b.chatId);
+    await sleep(GRACE);
+    await $(`button.chat[data-chat="${b.chatId}"]`).click();
+    await $(`button.chat[data-chat="${b.chatId}"]`).waitFor({ state: 'detached', timeout: 15000 });
+    await $('.notice:not([hidden])').waitFor({ timeout: 10000 });
+    assert.match(await $('.notice').textContent(), /Deleted Bohdan|Hello\?/, 'the notice names the chat reopened');
+    assert.match(await $('.notice').textContent(), /deleted/i);
+    assert.ok(await $('textarea').isHidden(), 'no thread is left open');
+    await screenshot(page, 'shift-deleted-documented-reopen');
     // The 404 the panel learns from is logged by Chromium itself as a console error; it is expected
     // here, and nothing else is.
     const expected404 = 'Failed to load resource: the server responded with a status of 404 (Not Found)';
