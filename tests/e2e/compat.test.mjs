@@ -164,3 +164,23 @@ test('documented hub: a SIGKILL restart mid-conversation catches up once, in ord
     await page.close();
   } finally { await srv.stop({ wipe: true }); }
 });
+
+test('documented hub: the list keeps the server\'s order (latest activity first), as its items carry no times', T, async () => {
+  const srv = await startServer({ args: ARGS });
+  try {
+    const token = await devToken(srv.url);
+    // The server orders by last activity; documented items have no lastMessage or updatedAt, so the
+    // server's order is all a client can know.
+    const order = (await allChats(srv.url, token)).map((c) => c.id);
+    const { page, errors, invocations, $ } = await documentedPanel(srv);
+    await $(`button.chat[data-chat="${order[0]}"]`).waitFor({ timeout: 15000 });
+    const shown = await until(() => page.evaluate((host) => [...document.querySelector(host).shadowRoot
+      .querySelectorAll('button.chat[data-chat]')].map((b) => Number(b.dataset.chat)), HOST),
+    (v) => JSON.stringify(v) === JSON.stringify(order), 5000);
+    await screenshot(page, 'compat-list-order');
+    assert.deepEqual(shown, order, 'the panel lists the chats in the server\'s order');
+    onlyDocumented(invocations);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally { await srv.stop(); }
+});
