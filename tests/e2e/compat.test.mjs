@@ -184,3 +184,30 @@ test('documented hub: the list keeps the server\'s order (latest activity first)
     await page.close();
   } finally { await srv.stop(); }
 });
+
+test('documented hub: search finds the customer by name and phone (the server\'s answer), not by what others wrote', T, async () => {
+  const srv = await startServer({ args: ARGS });
+  try {
+    const company = await companyToken(srv.url);
+    const token = await devToken(srv.url);
+    const one = await inbound(srv.url, company, { name: 'Customer 1', phone: '+380500000001', text: 'Where is my parcel?' });
+    const later = await inbound(srv.url, company, { name: 'Later', phone: '+380671400014', text: 'Later customer 14 asked about Customer 1 and his parcel' });
+    const bySearch = async (term) => (await allChats(srv.url, token, { search: term })).map((c) => c.id);
+    assert.deepEqual(await bySearch('Customer 1'), [one.chatId], 'the server matches the name, not the theme');
+    assert.deepEqual(await bySearch('500000001'), [one.chatId], 'and the phone');
+    const { page, errors, invocations, $ } = await documentedPanel(srv);
+    await $(`button.chat[data-chat="${later.chatId}"]`).waitFor({ timeout: 15000 });
+    const ids = () => page.evaluate((host) => [...document.querySelector(host).shadowRoot
+      .querySelectorAll('button.chat[data-chat]')].map((b) => Number(b.dataset.chat)), HOST);
+    for (const term of ['Customer 1', '500000001']) {
+      await $('input.search').fill(term);
+      await sleep(GRACE); // the debounce and the server's answer
+      const shown = await until(ids, (v) => JSON.stringify(v) === JSON.stringify([one.chatId]), 5000);
+      await screenshot(page, `compat-search-${term.replace(/\W/g, '')}`);
+      assert.deepEqual(shown, [one.chatId], `"${term}" lists the chat the server found, and only it`);
+    }
+    onlyDocumented(invocations);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally { await srv.stop(); }
+});
