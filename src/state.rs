@@ -317,6 +317,9 @@ pub struct State {
     /// The list's status filter and server-side search.
     pub filter: Option<u8>,
     pub search: String,
+    /// The chats the server returned for this search: a chat without `client` (the documented
+    /// list) can only be matched by it, not by its theme.
+    found: Vec<u64>,
     /// The last list page loaded, and whether the server has more.
     pub chats_page: u32,
     pub chats_more: bool,
@@ -484,6 +487,7 @@ impl Default for State {
             chats: Vec::new(),
             filter: None,
             search: String::new(),
+            found: Vec::new(),
             chats_page: 0,
             chats_more: false,
             chats_loading: false,
@@ -544,7 +548,9 @@ impl State {
         let needle = self.search.as_str();
         self.chats.iter().filter(move |c| {
             self.filter.is_none_or(|f| c.chat_status == f)
-                && (needle.is_empty() || c.mentions(needle))
+                && (needle.is_empty()
+                    || self.found.contains(&c.id)
+                    || (c.client.is_some() && c.mentions(needle)))
         })
     }
 
@@ -581,6 +587,7 @@ impl State {
     fn requery(&mut self, fx: &mut Vec<Effect>) {
         self.chats_page = 0;
         self.chats_more = false;
+        self.found.clear();
         self.dirty.chats = true;
         self.load_chats(1, fx);
     }
@@ -592,6 +599,9 @@ impl State {
         self.chats_loading = false;
         self.chats_page = query.page;
         self.chats_more = page.items.len() as u32 >= CHATS_PER_PAGE;
+        if !self.search.is_empty() {
+            self.found.extend(page.items.iter().map(|c| c.id));
+        }
         self.merge_chats(page.items);
     }
 
@@ -850,6 +860,11 @@ impl State {
             Some(chat) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
                 if m.author == 1 && !(self.looking && open == Some(m.chat_id)) {
                     chat.count_unread += 1;
+                }
+                // An operator's reply takes an unassigned chat (the server's rule; no event says
+                // so): the message names who, when the server tells.
+                if m.author == 0 && chat.operator.is_none() {
+                    chat.operator = m.operator.clone();
                 }
                 chat.updated_at = Some(m.created_at.clone());
                 chat.last_message = Some(m);
@@ -2094,6 +2109,30 @@ mod tests {
     }
 
     #[test]
+    fn a_documented_list_is_searched_by_the_server_not_by_theme() {
+        let mut s = connected();
+        let page = chats(
+            r#"{"items":[{"id":7,"theme":"Where is my parcel?"},{"id":8,"theme":"Later customer 14 asked"}]}"#,
+        );
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), page));
+        update(&mut s, Msg::Search("Customer 1".into()));
+        assert!(
+            visible(&s).is_empty(),
+            "no client: only the server can tell"
+        );
+        let q = ChatQuery {
+            page: 1,
+            status: None,
+            search: "Customer 1".into(),
+        };
+        update(
+            &mut s,
+            Msg::ChatsLoaded(q, chats(r#"{"items":[{"id":7}]}"#)),
+        );
+        assert_eq!(visible(&s), [7]);
+    }
+
+    #[test]
     fn list_pages_on_scroll_until_a_short_page() {
         let mut s = connected();
         let full: Vec<String> = (1..=u64::from(CHATS_PER_PAGE))
@@ -2528,6 +2567,19 @@ mod tests {
         let fx = update(&mut s, Msg::Looking(true));
         assert_eq!(s.unread(), 0);
         assert_eq!(sends(&fx, "MarkRead"), vec!["[7,6]".to_owned()]);
+    }
+
+    #[test]
+    fn a_colleague_reply_assigns_an_unassigned_chat() {
+        let mut s = connected();
+        two_chats(&mut s);
+        let m = r#"{"id":5,"chatId":7,"message":"mine now","author":0,"status":0,"createdAt":"2026-11-21T10:00:00Z","operator":{"id":2,"name":"Mark"}}"#;
+        frame(&mut s, event("ReceiveMessage", m, 3));
+        assert_eq!(
+            s.chat(7).and_then(|c| c.operator.as_ref()).map(|o| o.id),
+            Some(2)
+        );
+        assert!(s.chat(8).unwrap().operator.is_none());
     }
 
     #[test]
