@@ -1,16 +1,23 @@
-//! REST calls to the ChatHub API. Every request carries the panel's abort signal, so an unmounted
-//! panel leaves no request behind. One [`Call`] enum and one request path in two steps: the request,
-//! then the body of a response that passed [`Api::body`]'s status check.
+//! REST calls to the ChatHub API over gloo-net. Each request carries its own abort signal, aborted
+//! when the request's future is dropped, so an unmounted panel leaves no request behind.
 
+use crate::json;
+use crate::model::{ChatPage, MessagePage, Negotiated};
 use crate::state::{ChatQuery, CHATS_PER_PAGE};
-use js_sys::Promise;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::AbortSignal;
+use crate::tasks::AbortOnDrop;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen_futures::JsFuture;
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiError {
     /// 401: the token is missing, invalid or expired.
     Unauthorized,
+    /// 403: the token is valid but this operator may not (inactive, deleted, wrong kind).
+    Forbidden,
+    /// 404: the object is gone (or belongs to another company).
+    NotFound,
     Status(u16),
     /// The network failed, or the request was aborted.
     Network,
@@ -18,136 +25,137 @@ pub enum ApiError {
     Body,
 }
 
-/// A request the panel makes.
-#[derive(Debug, Clone)]
-pub enum Call {
-    /// SignalR negotiation, against the hub's base URL.
-    Negotiate,
-    Chats(ChatQuery),
-    /// The newest page of a chat.
-    History(u64),
-    /// The newest page of a chat, to see which of the panel's sends it holds.
-    Verify(u64),
-    Older {
-        chat_id: u64,
-        before: u64,
-    },
-    Status {
-        chat_id: u64,
-        status: u8,
-    },
-    /// A media message's bytes, as a Blob.
-    Media {
-        message_id: u64,
-        url: String,
-    },
-    /// A language's strings, beside the wasm: an absolute URL, fetched without the token.
-    Locale(String),
-}
-
+/// Where and as whom the panel calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
+    /// REST base, without a trailing slash.
     pub base: String,
+    /// The hub's base URL (negotiate lives under it).
+    pub hub: String,
     pub token: String,
-    pub signal: AbortSignal,
 }
 
-fn push_num(out: &mut String, n: u64) {
-    out.push_str(&crate::text::num(n));
+/// `PUT /api/chat/status`'s body.
+#[derive(Serialize)]
+struct StatusBody {
+    id: u64,
+    status: u8,
 }
 
-impl Call {
-    /// The path and query after the base URL.
-    fn path(&self) -> String {
-        let mut p = String::new();
-        match self {
-            Call::Negotiate => p.push_str("/negotiate?negotiateVersion=1"),
-            Call::Chats(q) => {
-                p.push_str("/api/chat/chats?per_page=");
-                push_num(&mut p, CHATS_PER_PAGE.into());
-                p.push_str("&page=");
-                push_num(&mut p, q.page.into());
-                if let Some(s) = q.status {
-                    p.push_str("&status=");
-                    push_num(&mut p, s.into());
-                }
-                if !q.search.is_empty() {
-                    p.push_str("&search=");
-                    p.push_str(&String::from(js_sys::encode_uri_component(&q.search)));
-                }
-            }
-            Call::History(chat_id) | Call::Verify(chat_id) | Call::Older { chat_id, .. } => {
-                p.push_str("/api/chat/chats/");
-                push_num(&mut p, *chat_id);
-                p.push_str("/messages?limit=50");
-                if let Call::Older { before, .. } = self {
-                    p.push_str("&before=");
-                    push_num(&mut p, *before);
-                }
-            }
-            Call::Status { .. } => p.push_str("/api/chat/status"),
-            // Only the API's own paths: a message must not send the token elsewhere.
-            Call::Media { url, .. } if url.starts_with('/') && !url.starts_with("//") => {
-                p.push_str(url)
-            }
-            Call::Media { .. } => {}
-            Call::Locale(url) => p.push_str(url),
-        }
-        p
-    }
+/// The API's own paths only: a message must not send the token elsewhere.
+pub fn api_path(url: &str) -> Option<&str> {
+    (url.starts_with('/') && !url.starts_with("//")).then_some(url)
 }
 
 impl Api {
-    /// Starts `call`: a promise of its `Response`.
-    pub fn request(&self, call: &Call) -> Result<Promise, ApiError> {
-        let path = call.path();
-        if path.is_empty() {
-            return Err(ApiError::Body);
-        }
-        let url = self.base.clone() + &path;
-        // Plain fetch through web-sys (gloo-net's builder linked core::fmt and the http crate).
-        let method = match call {
-            Call::Negotiate => "POST",
-            Call::Status { .. } => "PUT",
-            _ => "GET",
-        };
-        let headers = js_sys::Object::new();
-        let set = |k: &str, v: &str| js_sys::Reflect::set(&headers, &k.into(), &v.into());
-        let mut body = JsValue::UNDEFINED;
-        if !matches!(call, Call::Locale(_)) {
-            let mut auth = String::from("Bearer ");
-            auth.push_str(&self.token);
-            let _ = set("Authorization", &auth);
-        }
-        if let Call::Status { chat_id, status } = call {
-            let _ = set("Content-Type", "application/json");
-            let json = crate::json::Obj::new()
-                .num("id", *chat_id)
-                .num("status", (*status).into())
-                .end();
-            body = json.into();
-        }
-        let init = crate::dom::object(&[
-            ("method", &method.into()),
-            ("signal", &self.signal),
-            ("headers", &headers),
-            ("body", &body),
-        ]);
-        Ok(crate::dom::window().fetch_with_str_and_init(&url, init.unchecked_ref()))
+    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.header("Authorization", &["Bearer ", &self.token].concat())
     }
 
-    /// Checks a response's status and starts reading its body: a JS string, or a Blob for media.
-    pub fn body(call: &Call, response: &JsValue) -> Result<Promise, ApiError> {
-        // fetch resolves with a Response, and nothing else.
-        let raw: &web_sys::Response = response.unchecked_ref();
-        match crate::dom::number(raw, "status") as u16 {
-            200..=299 => {}
-            401 => return Err(ApiError::Unauthorized),
-            s => return Err(ApiError::Status(s)),
+    /// Sends a request (with `body`, if any) under `abort`'s signal and checks the status. The caller
+    /// keeps `abort` until it has read the body: dropping it cancels the request, body included.
+    async fn send(
+        builder: RequestBuilder,
+        body: Option<String>,
+        abort: &AbortOnDrop,
+    ) -> Result<Response, ApiError> {
+        let builder = builder.abort_signal(Some(&abort.signal()));
+        let sent = match body {
+            Some(body) => builder.body(body).map_err(|_| ApiError::Body)?.send().await,
+            None => builder.send().await,
+        };
+        let response = sent.map_err(|_| ApiError::Network)?;
+        match response.status() {
+            200..=299 => Ok(response),
+            401 => Err(ApiError::Unauthorized),
+            403 => Err(ApiError::Forbidden),
+            404 => Err(ApiError::NotFound),
+            s => Err(ApiError::Status(s)),
         }
-        match call {
-            Call::Media { .. } => raw.blob(),
-            _ => raw.text(),
-        }
-        .map_err(|_| ApiError::Body)
     }
+
+    async fn json<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ApiError> {
+        let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
+        let text = Self::send(builder, None, &abort)
+            .await?
+            .text()
+            .await
+            .map_err(|_| ApiError::Network)?;
+        json::from_str(&text).ok_or(ApiError::Body)
+    }
+
+    fn get(&self, path: &str) -> RequestBuilder {
+        self.authorized(Request::get(&[&self.base, path].concat()))
+    }
+
+    /// SignalR negotiation, against the hub's URL.
+    pub async fn negotiate(&self) -> Result<Negotiated, ApiError> {
+        let url = [&self.hub, "/negotiate?negotiateVersion=1"].concat();
+        Self::json(self.authorized(Request::post(&url))).await
+    }
+
+    pub async fn chats(&self, q: &ChatQuery) -> Result<ChatPage, ApiError> {
+        let mut path = ["/api/chat/chats?per_page=", &CHATS_PER_PAGE.to_string()].concat();
+        path.push_str(&["&page=", &q.page.to_string()].concat());
+        if let Some(s) = q.status {
+            path.push_str(&["&status=", &s.to_string()].concat());
+        }
+        if !q.search.is_empty() {
+            let search = String::from(js_sys::encode_uri_component(&q.search));
+            path.push_str(&["&search=", &search].concat());
+        }
+        Self::json(self.get(&path)).await
+    }
+
+    /// The newest page of a chat, or the page before message `before`.
+    pub async fn messages(
+        &self,
+        chat_id: u64,
+        before: Option<u64>,
+    ) -> Result<MessagePage, ApiError> {
+        let mut path = [
+            "/api/chat/chats/",
+            &chat_id.to_string(),
+            "/messages?limit=50",
+        ]
+        .concat();
+        if let Some(before) = before {
+            path.push_str(&["&before=", &before.to_string()].concat());
+        }
+        Self::json(self.get(&path)).await
+    }
+
+    pub async fn set_status(&self, chat_id: u64, status: u8) -> Result<(), ApiError> {
+        let url = [&self.base, "/api/chat/status"].concat();
+        let body = json::to_string(&StatusBody {
+            id: chat_id,
+            status,
+        });
+        let builder = self
+            .authorized(Request::put(&url))
+            .header("Content-Type", "application/json");
+        let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
+        Self::send(builder, Some(body), &abort).await.map(|_| ())
+    }
+
+    /// A media message's bytes, as a Blob for an object URL.
+    pub async fn media(&self, url: &str) -> Result<web_sys::Blob, ApiError> {
+        let path = api_path(url).ok_or(ApiError::Body)?;
+        let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
+        let raw: web_sys::Response = Self::send(self.get(path), None, &abort).await?.into();
+        let blob = JsFuture::from(raw.blob().map_err(|_| ApiError::Body)?)
+            .await
+            .map_err(|_| ApiError::Network)?;
+        Ok(blob.into())
+    }
+}
+
+/// A language's strings, beside the wasm: an absolute URL, fetched without the token.
+pub async fn locale(url: &str) -> Result<String, ApiError> {
+    let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
+    Api::send(Request::get(url), None, &abort)
+        .await?
+        .text()
+        .await
+        .map_err(|_| ApiError::Network)
 }

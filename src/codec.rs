@@ -1,7 +1,8 @@
 //! The SignalR JSON hub protocol, as pure data: records split on `0x1E`, the handshake and the
 //! message types the panel uses. Arguments stay raw JSON until the caller knows their type.
 
-use crate::json::{self, Value};
+use crate::json::{self, Raw};
+use serde::{Deserialize, Serialize};
 
 /// Every SignalR JSON record ends with this byte.
 pub const RS: char = '\u{1e}';
@@ -75,11 +76,11 @@ pub enum HubMessage {
     Invocation {
         invocation_id: Option<String>,
         target: String,
-        arguments: Vec<Value>,
+        arguments: Vec<Raw>,
     },
     Completion {
         invocation_id: String,
-        result: Option<Value>,
+        result: Option<Raw>,
         error: Option<String>,
     },
     Ping,
@@ -91,68 +92,108 @@ pub enum HubMessage {
     Ignored,
 }
 
+/// Any record, as the wire has it: which fields matter depends on `type`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    #[serde(rename = "type")]
+    kind: u32,
+    invocation_id: Option<String>,
+    target: Option<String>,
+    #[serde(default)]
+    arguments: Vec<Raw>,
+    result: Option<Raw>,
+    error: Option<String>,
+    #[serde(default)]
+    allow_reconnect: bool,
+}
+
+/// The server's handshake answer: `{}` or `{"error": "..."}`.
+#[derive(Deserialize)]
+struct HandshakeAnswer {
+    error: Option<String>,
+}
+
 fn malformed(why: &str) -> CodecError {
     CodecError::Malformed(why.into())
 }
 
-/// Reads the server's handshake answer: `{}` or `{"error": "..."}`.
+/// Reads the server's handshake answer.
 pub fn decode_handshake(record: &str) -> Result<(), CodecError> {
-    let not_object = || malformed("not a JSON object");
-    let answer = Value::parse(record).ok_or_else(not_object)?;
-    let mut f = answer.fields().ok_or_else(not_object)?;
-    match f.get::<String>("error") {
+    let answer: HandshakeAnswer =
+        json::from_str(record).ok_or_else(|| malformed("not a JSON object"))?;
+    match answer.error {
         Some(why) => Err(CodecError::Refused(why)),
         None => Ok(()),
     }
 }
 
 pub fn decode(record: &str) -> Result<HubMessage, CodecError> {
-    let not_hub = || malformed("not a hub message");
-    let value = Value::parse(record).ok_or_else(not_hub)?;
-    let mut f = value.fields().ok_or_else(not_hub)?;
-    let kind: Option<u32> = f.get("type");
-    let invocation_id: Option<String> = f.get("invocationId");
-    let target: Option<String> = f.get("target");
-    let arguments: Vec<Value> = f.or_default("arguments");
-    let result: Option<Value> = f.get("result");
-    let error: Option<String> = f.get("error");
-    let allow_reconnect: bool = f.or_default("allowReconnect");
-    let kind = f
-        .done(kind)
-        .ok_or_else(not_hub)?
-        .ok_or_else(|| malformed("no type"))?;
-    Ok(match kind {
+    let r: Record = json::from_str(record).ok_or_else(|| malformed("not a hub message"))?;
+    Ok(match r.kind {
         1 => HubMessage::Invocation {
-            invocation_id,
-            target: target.ok_or_else(|| malformed("invocation without target"))?,
-            arguments,
+            invocation_id: r.invocation_id,
+            target: r
+                .target
+                .ok_or_else(|| malformed("invocation without target"))?,
+            arguments: r.arguments,
         },
         3 => HubMessage::Completion {
-            invocation_id: invocation_id
+            invocation_id: r
+                .invocation_id
                 .ok_or_else(|| malformed("completion without invocationId"))?,
-            result,
-            error,
+            result: r.result,
+            error: r.error,
         },
         6 => HubMessage::Ping,
         7 => HubMessage::Close {
-            error,
-            allow_reconnect,
+            error: r.error,
+            allow_reconnect: r.allow_reconnect,
         },
         _ => HubMessage::Ignored,
     })
 }
 
-/// Encodes an invocation. `args` are JSON texts; `id` None means fire and forget.
-pub fn invocation(id: Option<u32>, target: &str, args: &[&str]) -> String {
-    let head = json::Obj::new().raw("type", "1");
-    let head = match id {
-        Some(id) => head.str("invocationId", &crate::text::num(id.into())),
-        None => head,
-    };
-    let mut out = head
-        .str("target", target)
-        .raw("arguments", &json::array(args))
-        .end();
+/// One argument of an invocation the panel makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Arg<'a> {
+    Id(u64),
+    Text(&'a str),
+    Media(HubMedia<'a>),
+}
+
+/// `SendMediaMessage`'s media argument, in the field names the hub documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HubMedia<'a> {
+    pub name: &'a str,
+    pub format: &'a str,
+    pub data_base64: &'a str,
+    /// 1 image, 0 any other file.
+    #[serde(rename = "Type")]
+    pub kind: u8,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocation_id: Option<String>,
+    target: &'a str,
+    arguments: &'a [Arg<'a>],
+}
+
+/// Encodes an invocation; `id` None means fire and forget.
+pub fn invocation(id: Option<u32>, target: &str, arguments: &[Arg]) -> String {
+    let mut out = json::to_string(&Invocation {
+        kind: 1,
+        invocation_id: id.map(|id| crate::text::num(id.into())),
+        target,
+        arguments,
+    });
     out.push(RS);
     out
 }
@@ -306,11 +347,15 @@ mod tests {
     #[test]
     fn encodes_invocations() {
         assert_eq!(
-            invocation(Some(3), "SendMessage", &["12", &json::string("hi \"x\"")]),
+            invocation(
+                Some(3),
+                "SendMessage",
+                &[Arg::Id(12), Arg::Text("hi \"x\"")]
+            ),
             "{\"type\":1,\"invocationId\":\"3\",\"target\":\"SendMessage\",\"arguments\":[12,\"hi \\\"x\\\"\"]}\u{1e}"
         );
         assert_eq!(
-            invocation(None, "Typing", &["5"]),
+            invocation(None, "Typing", &[Arg::Id(5)]),
             "{\"type\":1,\"target\":\"Typing\",\"arguments\":[5]}\u{1e}"
         );
         assert!(HANDSHAKE.ends_with(RS) && PING.ends_with(RS));

@@ -97,8 +97,9 @@ fn english() -> impl Iterator<Item = (&'static str, &'static str)> {
     })
 }
 
-/// A flat JSON object of strings as pairs: a linear search over ~70 keys is fast enough and links
-/// no hash map (hashbrown, SipHash, random keys) or B-tree into the wasm.
+/// A language file: a flat JSON object of strings, kept as pairs (a linear search over ~80 keys is
+/// fast enough, and a map type would cost a second copy of its code in the wasm). A value of another
+/// type refuses the file.
 #[derive(Debug, Default, Clone)]
 struct Table(Vec<(String, String)>);
 
@@ -116,14 +117,26 @@ impl Table {
     }
 }
 
-impl crate::json::FromJson for Table {
-    /// Every value must be a string, or the file is refused.
-    fn from_json(v: &crate::json::Value) -> Option<Self> {
-        let mut pairs = Vec::new();
-        for (k, v) in v.entries()? {
-            pairs.push((k, v.decode()?));
+impl<'de> serde::Deserialize<'de> for Table {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Table, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = Table;
+            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Table, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(Table(pairs))
+            }
         }
-        Some(Table(pairs))
+        d.deserialize_map(Pairs)
     }
 }
 

@@ -36,6 +36,7 @@ pub mod dom;
 pub mod mount;
 pub mod panel;
 pub mod socket;
+pub mod tasks;
 pub mod view;
 
 /// The wasm's allocator: talc is about 3 KB gzip smaller than std's dlmalloc (single-threaded wasm).

@@ -1,9 +1,10 @@
 //! The API's objects as the panel reads them. Lenient: missing fields take defaults, unknown ones are
 //! ignored, because the hosted service documents little.
 
-use crate::json::{FromJson, Value};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Message {
     pub id: u64,
     pub chat_id: u64,
@@ -20,21 +21,26 @@ pub struct Message {
 }
 
 /// An operator as the API names one: a chat's assignee, or the author of a message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Operator {
     pub id: u64,
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Media {
     pub name: Option<String>,
     pub format: Option<String>,
     pub url: Option<String>,
+    /// 1 image, 0 any other file.
+    #[serde(rename = "type")]
     pub kind: u8,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Chat {
     pub id: u64,
     pub theme: Option<String>,
@@ -49,18 +55,21 @@ pub struct Chat {
     pub updated_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Client {
     pub name: Option<String>,
     pub phone: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ChatPage {
     pub items: Vec<Chat>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct MessagePage {
     pub items: Vec<Message>,
     pub has_more: bool,
@@ -68,126 +77,30 @@ pub struct MessagePage {
 
 /// The answer to SignalR's negotiate: the id that goes into the WebSocket URL, and the extensions
 /// the server announces in its own field (none from a server that only does what is documented).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Negotiated {
-    pub id: Option<String>,
+    pub connection_token: Option<String>,
+    /// Version 0 servers put the id here instead.
+    pub connection_id: Option<String>,
+    #[serde(rename = "chathubExtensions")]
     pub extensions: Vec<String>,
 }
 
+impl Negotiated {
+    /// The id that goes into the WebSocket URL.
+    pub fn id(&self) -> Option<&str> {
+        self.connection_token
+            .as_deref()
+            .or(self.connection_id.as_deref())
+    }
+}
+
 /// The `{ "eventId": N }` the reference server appends to every event.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EventMeta {
     pub event_id: u64,
-}
-
-// Readers in the API's field names. Missing fields default and unknown ones are ignored, because the
-// hosted service documents little; a field of the wrong type refuses the object.
-
-impl FromJson for Message {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let m = Message {
-            id: f.or_default("id"),
-            chat_id: f.or_default("chatId"),
-            message: f.get("message"),
-            author: f.or_default("author"),
-            media: f.get("media"),
-            status: f.or_default("status"),
-            created_at: f.or_default("createdAt"),
-            client_message_id: f.get("clientMessageId"),
-            operator: f.get("operator"),
-        };
-        f.done(m)
-    }
-}
-
-impl FromJson for Media {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let m = Media {
-            name: f.get("name"),
-            format: f.get("format"),
-            url: f.get("url"),
-            kind: f.or_default("type"),
-        };
-        f.done(m)
-    }
-}
-
-impl FromJson for Chat {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let c = Chat {
-            id: f.or_default("id"),
-            theme: f.get("theme"),
-            chat_status: f.or_default("chatStatus"),
-            count_unread: f.or_default("countUnread"),
-            operator: f.get("operator"),
-            source: f.get("source"),
-            client: f.get("client"),
-            last_message: f.get("lastMessage"),
-            updated_at: f.get("updatedAt"),
-        };
-        f.done(c)
-    }
-}
-
-impl FromJson for Operator {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let o = Operator {
-            id: f.or_default("id"),
-            name: f.get("name"),
-        };
-        f.done(o)
-    }
-}
-
-impl FromJson for Client {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let c = Client {
-            name: f.get("name"),
-            phone: f.get("phone"),
-        };
-        f.done(c)
-    }
-}
-
-impl FromJson for ChatPage {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let items = f.or_default("items");
-        f.done(ChatPage { items })
-    }
-}
-
-impl FromJson for MessagePage {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let page = MessagePage {
-            items: f.or_default("items"),
-            has_more: f.or_default("hasMore"),
-        };
-        f.done(page)
-    }
-}
-
-impl FromJson for Negotiated {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let id = f.get("connectionToken").or_else(|| f.get("connectionId"));
-        let extensions = f.or_default("chathubExtensions");
-        f.done(Negotiated { id, extensions })
-    }
-}
-
-impl FromJson for EventMeta {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let event_id = f.or_default("eventId");
-        f.done(EventMeta { event_id })
-    }
 }
 
 impl Message {

@@ -1,24 +1,30 @@
-//! One mounted panel: owns its view, socket, timers, listeners and requests, and drives the state
-//! core. Dropping the [`Panel`] releases all of it and puts the page title back.
+//! One mounted panel: owns its view, its hub link, its tasks, timers and listeners, and drives the
+//! state core. Dropping the [`Panel`] releases all of it and puts the page title back.
 
 use crate::alert::{self, Chime};
-use crate::api::{Api, ApiError, Call};
+use crate::api::{self, Api, ApiError};
 use crate::backoff::Backoff;
-use crate::dom::{self, Listener};
+use crate::dom::Listener;
 use crate::i18n::Strings;
 use crate::json;
 use crate::media;
-use crate::model::{ChatPage, Message, MessagePage, Negotiated};
-use crate::socket::{Socket, SocketEvent};
-use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Saved, State};
-use crate::text::{cat, num};
+use crate::model::Message;
+use crate::socket;
+use crate::state::{update, ChatQuery, Conn, Dirty, Effect, Extensions, Msg, Saved, State};
+use crate::tasks::{Task, Tasks};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
-use gloo_timers::callback::{Interval, Timeout};
+use futures::channel::mpsc::{unbounded, UnboundedSender};
+use futures::future::{select, Either};
+use gloo_timers::callback::Interval;
+use gloo_timers::future::TimeoutFuture;
+use serde::Serialize;
 use std::cell::{Cell, RefCell};
+use std::pin::pin;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortController, CustomEvent, Document, Element, ErrorEvent, Notification};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CustomEvent, CustomEventInit, Document, Element, ErrorEvent, ErrorEventInit};
 
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
 const TICK_MS: u32 = 2_000;
@@ -29,9 +35,7 @@ const NEGOTIATE_MS: u32 = 10_000;
 /// What the script element says.
 struct Config {
     id: String,
-    api: String,
-    hub: String,
-    token: String,
+    api: Api,
 }
 
 fn attr(script: &Element, name: &str) -> Option<String> {
@@ -43,17 +47,36 @@ fn attr(script: &Element, name: &str) -> Option<String> {
 
 impl Config {
     fn read(script: &Element) -> Config {
-        let api = attr(script, "api")
+        let base = attr(script, "api")
             .unwrap_or_else(|| DEFAULT_API.into())
             .trim_end_matches('/')
             .to_owned();
         Config {
             id: script.get_attribute("id").unwrap_or_default(),
-            hub: attr(script, "hub").unwrap_or_else(|| cat(&[&api, "/chathub"])),
-            api,
-            token: attr(script, "token").unwrap_or_default(),
+            api: Api {
+                hub: attr(script, "hub").unwrap_or_else(|| [&base, "/chathub"].concat()),
+                base,
+                token: attr(script, "token").unwrap_or_default(),
+            },
         }
     }
+}
+
+/// The hub connection, one state at a time. Each state owns what runs in it: replacing the state
+/// drops the task (closing its socket and aborting its request) and the ticker.
+enum Link {
+    /// Not connecting: a token the server refuses, or never started.
+    Idle,
+    /// Waiting out the backoff before the next attempt.
+    Waiting { _retry: Task },
+    /// Negotiating, then opening the socket.
+    Connecting { _attempt: Task },
+    /// The socket is up: records for it go through `out`.
+    Open {
+        _task: Task,
+        out: UnboundedSender<String>,
+        _tick: Interval,
+    },
 }
 
 /// The `ready` promise and the functions that settle it.
@@ -71,7 +94,7 @@ impl Ready {
         let promise = js_sys::Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
         let (resolve, reject) = settle.expect_throw("Promise executor runs at once");
         let quiet = Closure::<dyn FnMut(JsValue)>::new(|_| {});
-        dom::then(&promise, &JsValue::UNDEFINED, quiet.as_ref());
+        let _ = promise.catch(&quiet);
         Ready {
             promise,
             resolve,
@@ -79,6 +102,29 @@ impl Ready {
             _quiet: quiet,
         }
     }
+}
+
+/// Details of the `chathub:*` events, as plain objects.
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct ConnectionDetail<'a> {
+    state: &'a str,
+}
+
+#[derive(Serialize)]
+struct UnreadDetail {
+    count: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SoundDetail {
+    chat_id: u64,
 }
 
 pub struct Panel {
@@ -91,13 +137,11 @@ struct Inner {
     config: RefCell<Config>,
     state: RefCell<State>,
     view: View,
-    socket: RefCell<Option<Socket>>,
-    retry: RefCell<Option<Timeout>>,
-    /// The pending negotiate's own abort handle and its deadline.
-    negotiation: RefCell<Option<(AbortController, Timeout)>>,
-    ticker: RefCell<Option<Interval>>,
+    link: RefCell<Link>,
+    /// Counts links: a socket hands over frames and its end only while its link is the current one.
+    generation: Cell<u64>,
+    tasks: Tasks,
     backoff: RefCell<Backoff>,
-    requests: AbortController,
     ready: Ready,
     listeners: RefCell<Vec<Listener>>,
     /// The page title before the unread count went into it.
@@ -108,16 +152,7 @@ struct Inner {
     sound: bool,
     chime: RefCell<Chime>,
     /// The last desktop notification, closed on unmount.
-    notification: RefCell<Option<Notification>>,
-}
-
-/// Work that waits for the browser: each is one promise (two for a call: the response, then its body).
-enum Job {
-    Call(Call),
-    /// Read an attached file's bytes.
-    File(web_sys::File),
-    /// Ask for desktop-notification permission (only ever from the opt-in button).
-    Permission,
+    notification: RefCell<Option<web_sys::Notification>>,
 }
 
 fn now() -> u64 {
@@ -131,7 +166,6 @@ fn random() -> u32 {
 /// A random RFC 4122 version-4 id for idempotent sends.
 fn client_message_id() -> String {
     let (a, b, c, d) = (random(), random(), random(), random());
-    // "{a:08x}-{b>>16:04x}-4{b&0xfff:03x}-{variant:04x}-{d&0xffff:04x}{c:08x}", without core::fmt.
     let mut out = String::with_capacity(36);
     let mut hex = |n: u32, digits: u32, then: &str| {
         for i in (0..digits).rev() {
@@ -148,25 +182,30 @@ fn client_message_id() -> String {
     out
 }
 
+fn window() -> web_sys::Window {
+    web_sys::window().expect_throw("a window")
+}
+
 fn session_storage() -> Option<web_sys::Storage> {
-    dom::window().session_storage().ok()?
+    window().session_storage().ok()?
 }
 
 impl Panel {
     pub fn mount(script: &Element) -> Panel {
         let config = Config::read(script);
-        let doc: Document = dom::get(script, "ownerDocument").unchecked_into();
-        // Never null: the script element is in this document.
-        let root: Element = dom::get(&doc, "documentElement").unchecked_into();
+        let doc = script
+            .owner_document()
+            .unwrap_or_else(|| window().document().expect_throw("a document"));
+        let root = doc.document_element().expect_throw("a document element");
         let html_lang = root.get_attribute("lang").unwrap_or_default();
-        let browser = dom::string(&dom::get(&dom::window(), "navigator"), "language");
+        let browser = window().navigator().language().unwrap_or_default();
         let lang = Strings::pick([
             attr(script, "lang").unwrap_or_default().as_str(),
             &html_lang,
             &browser,
         ]);
         let place = Placement {
-            host_id: &cat(&[&config.id, "-host"]),
+            host_id: &[&config.id, "-host"].concat(),
             container: attr(script, "container")
                 .and_then(|sel| root.query_selector(&sel).ok().flatten()),
             left: attr(script, "position").as_deref() == Some("bottom-left"),
@@ -188,23 +227,21 @@ impl Panel {
                 chime: RefCell::new(Chime::default()),
                 notification: RefCell::new(None),
                 script: script.clone(),
-                title: dom::string(&doc, "title"),
+                title: doc.title(),
                 doc,
                 config: RefCell::new(config),
                 state: RefCell::new(State::default()),
-                socket: RefCell::new(None),
-                retry: RefCell::new(None),
-                negotiation: RefCell::new(None),
-                ticker: RefCell::new(None),
+                link: RefCell::new(Link::Idle),
+                generation: Cell::new(0),
+                tasks: Tasks::default(),
                 backoff: RefCell::new(Backoff::default()),
-                requests: AbortController::new().expect_throw("AbortController"),
                 ready: Ready::new(),
                 listeners: RefCell::new(Vec::new()),
                 unread: Cell::new(0),
             }
         });
         inner.listen();
-        inner.view.start_open(dom::has(script, "open"));
+        inner.view.start_open(script.has_attribute("open"));
         inner.dispatch(Msg::Looking(inner.looking()));
         if let Some(saved) = inner.load_saved() {
             inner.dispatch(Msg::Restore(saved));
@@ -221,17 +258,7 @@ impl Panel {
         );
         inner.view.set_notify(alert::notify_key());
         if lang != "en" {
-            // Beside the wasm: the loader's own folder, whatever page embeds it.
-            // The resolved URL (the property, not the attribute).
-            let src = dom::string(script, "src");
-            // Bytes, not str::rfind: that links a char searcher for this one call.
-            if let Some(dir) = src.bytes().rposition(|b| b == b'/').map(|i| &src[..=i]) {
-                let mut url = String::from(dir);
-                url.push_str("locales/");
-                url.push_str(lang);
-                url.push_str(".json");
-                inner.run(Job::Call(Call::Locale(url)));
-            }
+            inner.load_locale(script, lang);
         }
         inner.start();
         Panel { inner }
@@ -242,7 +269,7 @@ impl Panel {
     }
 
     pub fn is_for(&self, script: &Element) -> bool {
-        dom::same(&self.inner.script, script)
+        &self.inner.script == script
     }
 
     pub fn ready(&self) -> js_sys::Promise {
@@ -257,10 +284,10 @@ impl Panel {
 
     /// The script's `token` attribute changed: reconnect with it, keeping everything else.
     pub fn token_changed(&self) {
-        let token = Config::read(&self.inner.script).token;
-        if token != self.inner.config.borrow().token {
-            self.inner.config.borrow_mut().token = token;
-            self.inner.drop_connection();
+        let token = Config::read(&self.inner.script).api.token;
+        if token != self.inner.config.borrow().api.token {
+            self.inner.config.borrow_mut().api.token = token;
+            self.inner.set_link(Link::Idle);
             self.inner.dispatch(Msg::TokenChanged);
             self.inner.start();
         }
@@ -270,27 +297,27 @@ impl Panel {
 impl Drop for Panel {
     fn drop(&mut self) {
         let p = &self.inner;
-        p.requests.abort();
-        p.drop_connection();
+        p.set_link(Link::Idle);
         p.listeners.borrow_mut().clear();
         if let Some(n) = p.notification.borrow_mut().take() {
-            dom::close(&n);
+            n.close();
         }
         if p.unread.get() > 0 {
             p.doc.set_title(&p.title);
         }
         p.emit("chathub:destroyed", &JsValue::UNDEFINED);
+        // The requests and file reads still running go with `tasks` when `inner` drops.
     }
 }
 
 impl Inner {
     fn storage_key(&self) -> String {
-        cat(&["chathub:", &self.config.borrow().id])
+        ["chathub:", &self.config.borrow().id].concat()
     }
 
     fn load_saved(&self) -> Option<Saved> {
         let text = session_storage()?.get_item(&self.storage_key()).ok()??;
-        crate::json::from_str(&text)
+        json::from_str(&text)
     }
 
     fn save(&self) {
@@ -305,7 +332,6 @@ impl Inner {
 
     /// Reconnect at once when the browser says the network or the page came back.
     fn listen(self: &Rc<Self>) {
-        let window = dom::window();
         let wake = |online: Option<bool>| {
             let weak = Rc::downgrade(self);
             move |_: web_sys::Event| {
@@ -317,11 +343,12 @@ impl Inner {
                 if online == Some(false) {
                     // The socket may linger half-dead; retry on the backoff until `online` wakes us.
                     p.schedule_reconnect();
-                } else if !dom::truth(&p.doc, "hidden") {
+                } else if !p.doc.hidden() {
                     p.wake();
                 }
             }
         };
+        let window = window();
         *self.listeners.borrow_mut() = vec![
             Listener::new(&window, "online", wake(Some(true))),
             Listener::new(&window, "offline", wake(Some(false))),
@@ -332,7 +359,7 @@ impl Inner {
 
     /// Whether the operator sees the open chat: the panel is open and the page visible.
     fn looking(&self) -> bool {
-        self.view.is_open() && !dom::truth(&self.doc, "hidden")
+        self.view.is_open() && !self.doc.hidden()
     }
 
     /// Opens or closes the panel; what the operator sees now is read.
@@ -341,103 +368,90 @@ impl Inner {
         self.dispatch(Msg::Looking(self.looking()));
     }
 
+    /// Replaces the link, dropping what the old one ran. The old value is dropped outside the
+    /// borrow: its socket's close may call back into the panel.
+    fn set_link(&self, link: Link) {
+        self.generation.set(self.generation.get() + 1);
+        let old = self.link.replace(link);
+        drop(old);
+    }
+
     /// Skips the backoff wait if a retry is pending.
     fn wake(self: &Rc<Self>) {
-        if self.retry.borrow_mut().take().is_some() {
+        if matches!(*self.link.borrow(), Link::Waiting { .. }) {
             self.start();
         }
     }
 
     /// Checks the token, then connects.
     fn start(self: &Rc<Self>) {
-        let checked = token::inspect(&self.config.borrow().token, now() / 1000);
+        let checked = token::inspect(&self.config.borrow().api.token, now() / 1000);
         match checked {
             Err(problem) => self.fail_token(problem),
             Ok(claims) => {
                 if self.state.borrow().me != claims.operator {
                     self.dispatch(Msg::Identity(claims.operator));
                 }
-                self.connect();
+                let api = self.config.borrow().api.clone();
+                let weak = Rc::downgrade(self);
+                self.set_link(Link::Connecting {
+                    _attempt: Task::spawn(connect(weak, api)),
+                });
             }
         }
-    }
-
-    fn connect(self: &Rc<Self>) {
-        let Ok(abort) = AbortController::new() else {
-            return self.schedule_reconnect();
-        };
-        let weak = Rc::downgrade(self);
-        let deadline = Timeout::new(NEGOTIATE_MS, move || {
-            if let Some(p) = weak.upgrade() {
-                p.schedule_reconnect(); // drops the negotiation, which aborts its request
-            }
-        });
-        *self.negotiation.borrow_mut() = Some((abort, deadline));
-        self.run(Job::Call(Call::Negotiate));
-    }
-
-    fn open_socket(self: &Rc<Self>, connection_token: &str) {
-        let url = {
-            let c = self.config.borrow();
-            // http(s):// becomes ws(s)://; strip_prefix rather than replacen, which links a substring search.
-            let mut url = match c.hub.strip_prefix("http") {
-                Some(rest) => cat(&["ws", rest]),
-                None => c.hub.clone(),
-            };
-            url.push_str("?id=");
-            url.push_str(&String::from(js_sys::encode_uri_component(
-                connection_token,
-            )));
-            url.push_str("&access_token=");
-            url.push_str(&String::from(js_sys::encode_uri_component(&c.token)));
-            url
-        };
-        let weak = Rc::downgrade(self);
-        let on = move |e: SocketEvent| {
-            let Some(p) = weak.upgrade() else { return };
-            match e {
-                SocketEvent::Open => p.dispatch(Msg::SocketOpened { now: now() }),
-                SocketEvent::Text(text) => p.dispatch(Msg::Frame { text, now: now() }),
-                SocketEvent::Closed => {
-                    p.dispatch(Msg::SocketClosed);
-                    p.schedule_reconnect();
-                }
-            }
-        };
-        let Ok(socket) = Socket::open(&url, on) else {
-            return self.schedule_reconnect();
-        };
-        *self.socket.borrow_mut() = Some(socket);
-        let weak = Rc::downgrade(self);
-        *self.ticker.borrow_mut() = Some(Interval::new(TICK_MS, move || {
-            if let Some(p) = weak.upgrade() {
-                p.dispatch(Msg::Tick { now: now() });
-            }
-        }));
-    }
-
-    fn drop_connection(&self) {
-        if let Some((abort, _deadline)) = self.negotiation.borrow_mut().take() {
-            abort.abort();
-        }
-        self.socket.borrow_mut().take();
-        self.ticker.borrow_mut().take();
-        self.retry.borrow_mut().take();
     }
 
     fn schedule_reconnect(self: &Rc<Self>) {
-        self.drop_connection();
         if !self.state.borrow().conn.retries() {
-            return;
+            return self.set_link(Link::Idle);
         }
         let delay = self.backoff.borrow_mut().next_delay(now(), random());
         let weak = Rc::downgrade(self);
-        *self.retry.borrow_mut() = Some(Timeout::new(delay as u32, move || {
+        let retry = Task::spawn(async move {
+            TimeoutFuture::new(delay as u32).await;
             if let Some(p) = weak.upgrade() {
-                p.retry.borrow_mut().take();
                 p.start();
             }
-        }));
+        });
+        self.set_link(Link::Waiting { _retry: retry });
+    }
+
+    /// The negotiate answered: open the socket and keep it as the link.
+    fn open(self: &Rc<Self>, api: &Api, connection_token: &str) {
+        let url = socket::url(&api.hub, connection_token, &api.token);
+        let (out, queued) = unbounded();
+        // This link's number once it is set below.
+        let mine = self.generation.get() + 1;
+        let current = {
+            let weak = Rc::downgrade(self);
+            move || weak.upgrade().filter(|p| p.generation.get() == mine)
+        };
+        let frames = current.clone();
+        let task = Task::spawn(async move {
+            socket::run(&url, queued, move |text| {
+                if let Some(p) = frames() {
+                    p.dispatch(Msg::Frame { text, now: now() });
+                }
+            })
+            .await;
+            if let Some(p) = current() {
+                p.dispatch(Msg::SocketClosed);
+                p.schedule_reconnect();
+            }
+        });
+        let weak = Rc::downgrade(self);
+        let tick = Interval::new(TICK_MS, move || {
+            if let Some(p) = weak.upgrade() {
+                p.dispatch(Msg::Tick { now: now() });
+            }
+        });
+        self.set_link(Link::Open {
+            _task: task,
+            out,
+            _tick: tick,
+        });
+        // The handshake is queued at once; the socket writes it when it opens.
+        self.dispatch(Msg::SocketOpened { now: now() });
     }
 
     fn fail_token(self: &Rc<Self>, problem: TokenProblem) {
@@ -445,48 +459,51 @@ impl Inner {
             TokenProblem::Expired => ("token_expired", "token expired"),
             TokenProblem::Invalid => ("token_invalid", "Invalid token"),
         };
-        self.drop_connection();
+        self.set_link(Link::Idle);
         self.dispatch(Msg::TokenFailed(problem));
-        self.report(code, message);
-        let error = js_sys::Error::new(message);
-        let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
-        let _ = self.ready.reject.call1(&JsValue::NULL, &error);
+        let error = self.refuse(code, message);
         // The provider's troubleshooting page looks for this on window.
-        let init = dom::object(&[("message", &message.into()), ("error", &error)]);
-        if let Ok(e) = ErrorEvent::new_with_event_init_dict("error", init.unchecked_ref()) {
-            let _ = dom::window().dispatch_event(&e);
+        let init = ErrorEventInit::new();
+        init.set_message(message);
+        init.set_error(&error);
+        if let Ok(e) = ErrorEvent::new_with_event_init_dict("error", &init) {
+            let _ = window().dispatch_event(&e);
         }
     }
 
     /// The server refused this operator (403): only a new token helps, so retries stop.
     fn fail_refused(self: &Rc<Self>) {
-        let message = "Operator refused by the server";
-        self.drop_connection();
+        self.set_link(Link::Idle);
         self.dispatch(Msg::Refused);
-        self.report("operator_refused", message);
+        self.refuse("operator_refused", "Operator refused by the server");
+    }
+
+    /// Reports a refusal and rejects `ready` with it.
+    fn refuse(&self, code: &str, message: &str) -> js_sys::Error {
+        self.report(code, message);
         let error = js_sys::Error::new(message);
-        let _ = js_sys::Reflect::set(&error, &"code".into(), &"operator_refused".into());
+        let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
         let _ = self.ready.reject.call1(&JsValue::NULL, &error);
+        error
     }
 
     fn report(&self, code: &str, message: &str) {
-        self.emit_fields(
-            "chathub:error",
-            &[("code", &code.into()), ("message", &message.into())],
-        );
+        self.emit_detail("chathub:error", &ErrorDetail { code, message });
     }
 
     /// A `chathub:*` event on the script element, bubbling.
     fn emit(&self, name: &str, detail: &JsValue) {
-        let init = dom::object(&[("bubbles", &JsValue::TRUE), ("detail", detail)]);
-        if let Ok(e) = CustomEvent::new_with_event_init_dict(name, init.unchecked_ref()) {
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_detail(detail);
+        if let Ok(e) = CustomEvent::new_with_event_init_dict(name, &init) {
             let _ = self.script.dispatch_event(&e);
         }
     }
 
-    /// An event whose detail is a small object made here, with no serializer.
-    fn emit_fields(&self, name: &str, fields: &[(&str, &JsValue)]) {
-        self.emit(name, &dom::object(fields));
+    fn emit_detail<T: Serialize>(&self, name: &str, detail: &T) {
+        let detail = json::to_js(detail).unwrap_or(JsValue::UNDEFINED);
+        self.emit(name, &detail);
     }
 
     fn on_ui(self: &Rc<Self>, ev: UiEvent) {
@@ -514,11 +531,11 @@ impl Inner {
             UiEvent::Older => Msg::Older,
             UiEvent::Newer => Msg::Newer,
             UiEvent::SetStatus(status) => Msg::SetStatus(status),
-            UiEvent::Attach(file) => return self.run(Job::File(file)),
-            UiEvent::Notify => return self.run(Job::Permission),
+            UiEvent::Attach(file) => return self.attach(file),
+            UiEvent::Notify => return self.ask_permission(),
             UiEvent::Media {
                 message_id, url, ..
-            } => return self.run(Job::Call(Call::Media { message_id, url })),
+            } => return self.load_media(message_id, url),
             UiEvent::Toggle => return self.show(!self.view.is_open()),
             UiEvent::Close => return self.show(false),
         };
@@ -556,54 +573,54 @@ impl Inner {
                 .call1(&JsValue::NULL, &JsValue::UNDEFINED);
             self.emit("chathub:ready", &JsValue::UNDEFINED);
         }
-        self.emit_fields("chathub:connection", &[("state", &conn.name().into())]);
+        let state = conn.name();
+        self.emit_detail("chathub:connection", &ConnectionDetail { state });
     }
 
-    fn on_unread(&self, unread: u32) {
-        let title = if unread > 0 {
-            cat(&["(", &num(unread.into()), ") ", &self.title])
+    fn on_unread(&self, count: u32) {
+        let title = if count > 0 {
+            ["(", &count.to_string(), ") ", &self.title].concat()
         } else {
             self.title.clone()
         };
         self.doc.set_title(&title);
-        self.emit_fields("chathub:unread", &[("count", &unread.into())]);
+        self.emit_detail("chathub:unread", &UnreadDetail { count });
     }
 
     fn perform(self: &Rc<Self>, effect: Effect) {
-        let call = match effect {
+        match effect {
             Effect::Send(record) => {
-                if let Some(s) = self.socket.borrow().as_ref() {
-                    s.send(&record);
+                if let Link::Open { out, .. } = &*self.link.borrow() {
+                    let _ = out.unbounded_send(record);
                 }
-                return;
             }
-            Effect::LoadChats(query) => Call::Chats(query),
-            Effect::LoadHistory(chat_id) => Call::History(chat_id),
-            Effect::LoadOlder { chat_id, before } => Call::Older { chat_id, before },
-            Effect::SetStatus { chat_id, status } => Call::Status { chat_id, status },
-            Effect::Reconnect => return self.schedule_reconnect(),
-            Effect::Verify(chat_id) => Call::Verify(chat_id),
+            Effect::LoadChats(query) => self.load_chats(query),
+            Effect::LoadHistory(chat_id) => self.load_messages(chat_id, None),
+            Effect::LoadOlder { chat_id, before } => self.load_messages(chat_id, Some(before)),
+            Effect::Verify(chat_id) => self.verify(chat_id),
+            Effect::SetStatus { chat_id, status } => self.set_status(chat_id, status),
+            Effect::Reconnect => self.schedule_reconnect(),
+            Effect::Error { code, message } => self.report(code, &message),
             Effect::Notice { key, name } => {
                 let text = self.strings.borrow().fill(key, &[("name", &name)]);
-                return self.view.notice(&text);
+                self.view.notice(&text);
             }
-            Effect::Error { code, message } => return self.report(code, &message),
-            Effect::Received(m, json) => {
-                self.emit("chathub:message", &json.to_js());
-                return self.alert(&m);
+            Effect::Received(m, raw) => {
+                self.emit("chathub:message", &raw.to_js());
+                self.alert(&m);
             }
-        };
-        self.run(Job::Call(call));
+        }
     }
 
     /// A client message while the operator is not looking: chime and, if allowed, notify.
     fn alert(&self, m: &Message) {
-        if m.author != 1 || (self.view.is_open() && !dom::truth(&self.doc, "hidden")) {
+        if m.author != 1 || (self.view.is_open() && !self.doc.hidden()) {
             return;
         }
         if self.sound {
             self.chime.borrow_mut().play();
-            self.emit_fields("chathub:sound", &[("chatId", &(m.chat_id as f64).into())]);
+            let chat_id = m.chat_id;
+            self.emit_detail("chathub:sound", &SoundDetail { chat_id });
         }
         let name = self
             .state
@@ -616,175 +633,191 @@ impl Inner {
             .borrow()
             .fill("notify.title", &[("name", &name)]);
         let body = m.preview().unwrap_or("");
-        let tag = num(m.chat_id);
-        if let Some(n) = alert::notify(&title, body, &tag) {
+        if let Some(n) = alert::notify(&title, body, &m.chat_id.to_string()) {
             if let Some(old) = self.notification.borrow_mut().replace(n) {
-                dom::close(&old);
+                old.close();
             }
         }
     }
 
-    /// Runs a job under an abort signal and hands its result back, unless the panel is gone or the
-    /// signal fired. A negotiate has its own signal (see [`Inner::connect`]); the rest share the panel's.
-    fn run(self: &Rc<Self>, job: Job) {
-        let api = {
-            let c = self.config.borrow();
-            let base = match &job {
-                Job::Call(Call::Negotiate) => c.hub.clone(),
-                Job::Call(Call::Locale(_)) => String::new(),
-                _ => c.api.clone(),
-            };
-            let negotiation = self.negotiation.borrow();
-            let abort = match (&job, negotiation.as_ref()) {
-                (Job::Call(Call::Negotiate), Some((abort, _))) => abort,
-                _ => &self.requests,
-            };
-            let signal = dom::get(abort, "signal").unchecked_into();
-            Api {
-                base,
-                token: c.token.clone(),
-                signal,
-            }
-        };
-        let promise = match &job {
-            Job::Call(call) => api.request(call),
-            Job::File(file) => Ok(file.array_buffer()),
-            Job::Permission => Notification::request_permission().map_err(|_| ApiError::Body),
-        };
-        match promise {
-            Ok(promise) => self.wait(promise, job, api, true),
-            Err(e) => self.settled(job, &api.token, Err(e)),
-        }
-    }
-
-    /// Waits for one step of a job. A call's first step is its response, whose body is the second.
-    fn wait(self: &Rc<Self>, promise: js_sys::Promise, job: Job, api: Api, first: bool) {
+    /// Runs `work` as one of the panel's tasks, with the API as it is now. Its answer is handed back
+    /// only while the panel lives and the token is still the one it was made with: the session of a
+    /// newer token reloads what it needs.
+    fn request<T: 'static>(
+        self: &Rc<Self>,
+        work: impl AsyncFnOnce(&Api) -> Result<T, ApiError> + 'static,
+        then: impl FnOnce(&Rc<Inner>, Result<T, ApiError>) + 'static,
+    ) {
+        let api = self.config.borrow().api.clone();
         let weak = Rc::downgrade(self);
-        dom::when(
-            &promise,
-            Box::new(move |result| {
-                let Some(p) = weak
-                    .upgrade()
-                    .filter(|_| !dom::truth(&api.signal, "aborted"))
-                else {
-                    return;
-                };
-                let result = result.map_err(|_| ApiError::Network);
-                match (&job, result) {
-                    (Job::Call(call), Ok(response)) if first => match Api::body(call, &response) {
-                        Ok(body) => p.wait(body, job, api, false),
-                        Err(e) => p.settled(job, &api.token, Err(e)),
-                    },
-                    (_, result) => p.settled(job, &api.token, result),
-                }
-            }),
+        self.tasks.spawn(async move {
+            let result = work(&api).await;
+            let Some(p) = weak.upgrade() else { return };
+            if p.config.borrow().api.token != api.token {
+                return;
+            }
+            match result {
+                Err(ApiError::Unauthorized) => p.fail_token(TokenProblem::Expired),
+                Err(ApiError::Forbidden) => p.fail_refused(),
+                result => then(&p, result),
+            }
+        });
+    }
+
+    fn load_chats(self: &Rc<Self>, query: ChatQuery) {
+        let asked = query.clone();
+        self.request(
+            async move |api| api.chats(&asked).await,
+            move |p, page| match page {
+                Ok(page) => p.dispatch(Msg::ChatsLoaded(query, page)),
+                Err(_) => p.load_failed(false),
+            },
         );
     }
 
-    fn settled(self: &Rc<Self>, job: Job, token: &str, result: Result<JsValue, ApiError>) {
-        if matches!(job, Job::Call(ref c) if !matches!(c, Call::Locale(_)))
-            && token != self.config.borrow().token
-        {
-            return; // made with a token since replaced; the new session reloads what it needs
-        }
-        let value = match result {
-            Ok(value) => value,
-            Err(ApiError::Unauthorized) => return self.fail_token(TokenProblem::Expired),
-            Err(ApiError::Status(403)) => return self.fail_refused(),
-            Err(ApiError::Status(404)) => match &job {
-                Job::Call(
-                    Call::History(chat_id) | Call::Older { chat_id, .. } | Call::Verify(chat_id),
-                ) => return self.dispatch(Msg::ChatGone(*chat_id)),
-                _ => return self.failed(&job),
+    fn load_messages(self: &Rc<Self>, chat_id: u64, before: Option<u64>) {
+        self.request(
+            async move |api| api.messages(chat_id, before).await,
+            move |p, page| match (page, before) {
+                (Ok(page), None) => p.dispatch(Msg::HistoryLoaded { chat_id, page }),
+                (Ok(page), Some(_)) => p.dispatch(Msg::OlderLoaded { chat_id, page }),
+                (Err(ApiError::NotFound), _) => p.dispatch(Msg::ChatGone(chat_id)),
+                (Err(_), _) => p.load_failed(false),
             },
-            Err(_) => return self.failed(&job),
-        };
-        let text = value.as_string().unwrap_or_default();
-        let msg = match &job {
-            Job::Call(Call::Negotiate) => {
-                self.negotiation.borrow_mut().take();
-                let Some(Negotiated {
-                    id: Some(id),
-                    extensions,
-                }) = json::from_str::<Negotiated>(&text)
-                else {
-                    return self.schedule_reconnect();
-                };
-                self.dispatch(Msg::Negotiated(Extensions::from_names(&extensions)));
-                return self.open_socket(&id);
-            }
-            Job::Call(Call::Chats(query)) => {
-                json::from_str::<ChatPage>(&text).map(|page| Msg::ChatsLoaded(query.clone(), page))
-            }
-            Job::Call(Call::History(chat_id)) => {
-                json::from_str::<MessagePage>(&text).map(|page| Msg::HistoryLoaded {
-                    chat_id: *chat_id,
-                    page,
-                })
-            }
-            Job::Call(Call::Older { chat_id, .. }) => {
-                json::from_str::<MessagePage>(&text).map(|page| Msg::OlderLoaded {
-                    chat_id: *chat_id,
-                    page,
-                })
-            }
-            Job::Call(Call::Verify(chat_id)) => {
-                json::from_str::<MessagePage>(&text).map(|page| Msg::Verified {
-                    chat_id: *chat_id,
-                    page,
-                })
-            }
-            Job::Call(Call::Status { .. }) => return,
-            Job::Call(Call::Media { message_id, .. }) => {
-                // `Call::Media` answers with `Response.blob()`.
-                self.view.media_ready(*message_id, value.unchecked_ref());
-                return;
-            }
-            Job::Call(Call::Locale(_)) => {
-                let lang = self.strings.borrow().lang().to_owned();
-                let strings = Strings::from_json(&lang, &text);
-                self.view.set_strings(strings.clone());
-                *self.strings.borrow_mut() = strings;
-                // Redraw dates and labels in the new language now, not on the next change.
-                self.view.render(&self.state.borrow(), Dirty::default());
-                return;
-            }
-            Job::File(file) => {
-                let bytes = js_sys::Uint8Array::new(&value).to_vec();
-                let (name, kind) = (dom::string(file, "name"), dom::string(file, "type"));
-                match media::attach(&name, &kind, &bytes) {
-                    Ok(media) => Some(Msg::SendMedia {
-                        media,
-                        client_message_id: client_message_id(),
-                        now: now(),
-                    }),
-                    Err(media::TooBig) => {
-                        let (size, max) = (bytes.len() as u64, media::MAX_BYTES as u64);
-                        self.view.file_too_big(&name, size, max);
-                        return self.report("file_too_big", "the file is larger than 5 MB");
-                    }
-                }
-            }
-            Job::Permission => return self.view.set_notify(alert::notify_key()),
-        };
-        match msg {
-            Some(msg) => self.dispatch(msg),
-            None => self.failed(&job),
-        }
+        );
     }
 
-    /// A job that could not finish: the connection retries, a load is reported and unblocked.
-    fn failed(self: &Rc<Self>, job: &Job) {
-        match job {
-            Job::Call(Call::Negotiate) => self.schedule_reconnect(),
-            Job::Call(Call::Locale(_) | Call::Media { .. }) | Job::Permission => {}
-            Job::Call(Call::Verify(chat_id)) => self.dispatch(Msg::VerifyFailed(*chat_id)),
-            Job::Call(call) => {
-                self.report("request_failed", "request failed");
-                let refresh = matches!(call, Call::Status { .. });
-                self.dispatch(Msg::LoadFailed { refresh });
+    fn verify(self: &Rc<Self>, chat_id: u64) {
+        self.request(
+            async move |api| api.messages(chat_id, None).await,
+            move |p, page| match page {
+                Ok(page) => p.dispatch(Msg::Verified { chat_id, page }),
+                Err(ApiError::NotFound) => p.dispatch(Msg::ChatGone(chat_id)),
+                Err(_) => p.dispatch(Msg::VerifyFailed(chat_id)),
+            },
+        );
+    }
+
+    fn set_status(self: &Rc<Self>, chat_id: u64, status: u8) {
+        self.request(
+            async move |api| api.set_status(chat_id, status).await,
+            move |p, done| match done {
+                Ok(()) => {}
+                Err(ApiError::NotFound) => p.dispatch(Msg::ChatGone(chat_id)),
+                // The list reloads to undo the optimistic change.
+                Err(_) => p.load_failed(true),
+            },
+        );
+    }
+
+    /// A load that could not finish is reported and unblocked.
+    fn load_failed(self: &Rc<Self>, refresh: bool) {
+        self.report("request_failed", "request failed");
+        self.dispatch(Msg::LoadFailed { refresh });
+    }
+
+    fn load_media(self: &Rc<Self>, message_id: u64, url: String) {
+        self.request(
+            async move |api| api.media(&url).await,
+            move |p, blob| {
+                if let Ok(blob) = blob {
+                    p.view.media_ready(message_id, &blob);
+                }
+            },
+        );
+    }
+
+    /// A language other than English: its strings beside the loader, whatever page embeds it.
+    fn load_locale(self: &Rc<Self>, script: &Element, lang: &'static str) {
+        // The resolved URL (the property, not the attribute).
+        let Some(src) = script
+            .dyn_ref::<web_sys::HtmlScriptElement>()
+            .map(|s| s.src())
+        else {
+            return;
+        };
+        let Some(dir) = src.rfind('/').map(|i| &src[..=i]) else {
+            return;
+        };
+        let url = [dir, "locales/", lang, ".json"].concat();
+        let weak = Rc::downgrade(self);
+        self.tasks.spawn(async move {
+            let Ok(text) = api::locale(&url).await else {
+                return;
+            };
+            let Some(p) = weak.upgrade() else { return };
+            let strings = Strings::from_json(lang, &text);
+            p.view.set_strings(strings.clone());
+            *p.strings.borrow_mut() = strings;
+            // Redraw dates and labels in the new language now, not on the next change.
+            p.view.render(&p.state.borrow(), Dirty::default());
+        });
+    }
+
+    /// Reads an attached file and sends it, or tells the operator why not.
+    fn attach(self: &Rc<Self>, file: web_sys::File) {
+        let weak = Rc::downgrade(self);
+        self.tasks.spawn(async move {
+            let read = JsFuture::from(file.array_buffer()).await;
+            let Some(p) = weak.upgrade() else { return };
+            let Ok(buffer) = read else {
+                return p.report("file_unreadable", "the file could not be read");
+            };
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            let (name, kind) = (file.name(), file.type_());
+            match media::attach(&name, &kind, &bytes) {
+                Ok(media) => p.dispatch(Msg::SendMedia {
+                    media,
+                    client_message_id: client_message_id(),
+                    now: now(),
+                }),
+                Err(media::TooBig) => {
+                    let (size, max) = (bytes.len() as u64, media::MAX_BYTES as u64);
+                    p.view.file_too_big(&name, size, max);
+                    p.report("file_too_big", "the file is larger than 5 MB");
+                }
             }
-            Job::File(_) => self.report("file_unreadable", "the file could not be read"),
+        });
+    }
+
+    /// Asks for desktop-notification permission (only ever from the opt-in button).
+    fn ask_permission(self: &Rc<Self>) {
+        let Ok(asked) = web_sys::Notification::request_permission() else {
+            return;
+        };
+        let weak = Rc::downgrade(self);
+        self.tasks.spawn(async move {
+            let _ = JsFuture::from(asked).await;
+            if let Some(p) = weak.upgrade() {
+                p.view.set_notify(alert::notify_key());
+            }
+        });
+    }
+}
+
+/// One connection attempt: negotiate (given up after [`NEGOTIATE_MS`]), learn the server's
+/// extensions, then open the socket. Whatever fails goes back to the backoff, except a token the
+/// server refuses.
+async fn connect(weak: Weak<Inner>, api: Api) {
+    let negotiated = {
+        let negotiate = pin!(api.negotiate());
+        match select(negotiate, TimeoutFuture::new(NEGOTIATE_MS)).await {
+            Either::Left((answer, _)) => Some(answer),
+            // The losing negotiate is dropped here, which aborts its request.
+            Either::Right(_) => None,
         }
+    };
+    let Some(p) = weak.upgrade() else { return };
+    match negotiated {
+        Some(Ok(n)) => match n.id() {
+            Some(id) => {
+                p.dispatch(Msg::Negotiated(Extensions::from_names(&n.extensions)));
+                p.open(&api, id);
+            }
+            None => p.schedule_reconnect(),
+        },
+        Some(Err(ApiError::Unauthorized)) => p.fail_token(TokenProblem::Expired),
+        Some(Err(ApiError::Forbidden)) => p.fail_refused(),
+        Some(Err(_)) | None => p.schedule_reconnect(),
     }
 }

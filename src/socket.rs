@@ -1,55 +1,57 @@
-//! The hub's WebSocket, owned: dropping a [`Socket`] removes its listeners and closes it.
+//! The hub's WebSocket through gloo-net: one async flow per connection that writes what the panel
+//! queues and hands every text frame to the panel, until either side closes.
 
-use crate::dom::Listener;
-use wasm_bindgen::prelude::*;
-use web_sys::WebSocket;
+use futures::channel::mpsc::UnboundedReceiver;
+use futures::future::{select, Either};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, WebSocketError};
+use std::pin::pin;
 
-pub enum SocketEvent {
-    Open,
-    Text(String),
+/// The socket URL: `http(s)://` becomes `ws(s)://`. Browsers cannot set headers on a WebSocket,
+/// so the token travels in the query string, as the official client sends it.
+pub fn url(hub: &str, connection_token: &str, token: &str) -> String {
+    let base = match hub.strip_prefix("http") {
+        Some(rest) => ["ws", rest].concat(),
+        None => hub.to_owned(),
+    };
+    let id = String::from(js_sys::encode_uri_component(connection_token));
+    let token = String::from(js_sys::encode_uri_component(token));
+    [&base, "?id=", &id, "&access_token=", &token].concat()
+}
+
+/// Why a connection ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The browser would not open it (a malformed URL).
+    Refused,
+    /// The server or the network closed it.
     Closed,
 }
 
-pub struct Socket {
-    ws: WebSocket,
-    _listeners: [Listener; 3],
-}
-
-impl Socket {
-    pub fn open(url: &str, on: impl Fn(SocketEvent) + Clone + 'static) -> Result<Socket, JsValue> {
-        let ws = WebSocket::new(url)?;
-        let open = {
-            let on = on.clone();
-            move |_| on(SocketEvent::Open)
-        };
-        let message = {
-            let on = on.clone();
-            move |e: web_sys::Event| {
-                // The JSON protocol only uses text frames; binary ones are ignored.
-                if let Some(text) = crate::dom::get(&e, "data").as_string() {
-                    on(SocketEvent::Text(text));
-                }
+/// Opens `url` and runs the connection: every record on `out` is written, every text frame goes to
+/// `on_frame` (the JSON protocol uses text frames only; binary ones are ignored).
+pub async fn run(
+    url: &str,
+    out: UnboundedReceiver<String>,
+    mut on_frame: impl FnMut(String),
+) -> Ended {
+    let Ok(ws) = WebSocket::open(url) else {
+        return Ended::Refused;
+    };
+    let (mut write, mut read) = ws.split();
+    let writer = async move {
+        let mut out = out.map(|record| Ok::<_, WebSocketError>(Message::Text(record)));
+        let _ = write.send_all(&mut out).await;
+    };
+    let reader = async move {
+        while let Some(Ok(frame)) = read.next().await {
+            if let Message::Text(text) = frame {
+                on_frame(text);
             }
-        };
-        Ok(Socket {
-            _listeners: [
-                Listener::new(&ws, "open", open),
-                Listener::new(&ws, "message", message),
-                Listener::new(&ws, "close", move |_| on(SocketEvent::Closed)),
-            ],
-            ws,
-        })
-    }
-
-    pub fn send(&self, record: &str) {
-        // A send on a closing socket fails; the close event that follows starts the reconnect.
-        let _ = self.ws.send_with_str(record);
-    }
-}
-
-impl Drop for Socket {
-    fn drop(&mut self) {
-        // The listeners go with the struct, after this: the close event this causes is not heard.
-        crate::dom::close(&self.ws);
+        }
+    };
+    match select(pin!(writer), pin!(reader)).await {
+        Either::Left(_) | Either::Right(_) => Ended::Closed,
     }
 }

@@ -2,13 +2,12 @@
 //! `update(state, msg) -> effects`. The shell feeds it socket frames, REST results, clicks and clock
 //! ticks, then performs the effects. Nothing here touches the browser, so `cargo test` covers it.
 
-use crate::codec::{self, HubMessage, RecordBuffer};
-use crate::json::{self, FromJson, Obj, Value};
+use crate::codec::{self, Arg, HubMedia, HubMessage, RecordBuffer};
+use crate::json::{self, Raw};
 use crate::model::{Chat, ChatPage, EventMeta, Message, MessagePage};
-use crate::text::num;
 use crate::token::TokenProblem;
 use crate::window::Window;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
 
 /// Send a ping when the socket has been quiet this long (the SignalR default).
 pub const PING_EVERY_MS: u64 = 15_000;
@@ -84,35 +83,92 @@ impl Conn {
     }
 }
 
-/// A message the operator sent that the server has not confirmed yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message the operator sent that the server has not confirmed yet. Saved across reloads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Outgoing {
     pub chat_id: u64,
+    #[serde(default)]
     pub text: String,
     pub client_message_id: String,
-    pub failed: bool,
-    /// The invocation carrying it, while one is in flight (never saved).
-    pub invocation: Option<u32>,
+    #[serde(default)]
     pub media: Option<OutMedia>,
     /// The newest message id the panel knew in the chat when this was last sent: only a message
     /// newer than that can be its stored copy.
+    #[serde(default)]
     pub after_id: u64,
-    /// It went out on a session that was lost before the answer. Without `clientMessageId` a resend
-    /// could store it twice, so it waits until the chat's newest page shows whether it arrived.
-    pub unsure: bool,
+    #[serde(default)]
+    pub phase: Phase,
+}
+
+/// Where an outgoing message is on its way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(from = "SavedPhase", into = "SavedPhase")]
+pub enum Phase {
+    /// Not sent on this session yet.
+    #[default]
+    Waiting,
+    /// This invocation carries it.
+    InFlight(u32),
     /// The server accepted it without returning the stored message (the documented hub's void
     /// `SendMessage`): shown as sent until the message itself arrives.
-    pub sent: bool,
+    Sent,
+    /// It went out on a session that was lost before the answer. Without `clientMessageId` a resend
+    /// could store it twice, so it waits until the chat's newest page shows whether it arrived.
+    Unsure,
+    /// The server refused it; the operator may retry.
+    Failed,
+}
+
+/// A phase as a reload finds it: whatever may have reached the server is unsure then.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum SavedPhase {
+    Waiting,
+    Unsure,
+    Failed,
+}
+
+impl From<Phase> for SavedPhase {
+    fn from(p: Phase) -> SavedPhase {
+        match p {
+            Phase::Waiting => SavedPhase::Waiting,
+            Phase::InFlight(_) | Phase::Sent | Phase::Unsure => SavedPhase::Unsure,
+            Phase::Failed => SavedPhase::Failed,
+        }
+    }
+}
+
+impl From<SavedPhase> for Phase {
+    fn from(p: SavedPhase) -> Phase {
+        match p {
+            SavedPhase::Waiting => Phase::Waiting,
+            SavedPhase::Unsure => Phase::Unsure,
+            SavedPhase::Failed => Phase::Failed,
+        }
+    }
 }
 
 /// A file the operator attached, as `SendMediaMessage` takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct OutMedia {
     pub name: String,
     pub format: String,
     pub data_base64: String,
     /// 1 image, 0 any other file.
     pub kind: u8,
+}
+
+impl OutMedia {
+    fn hub(&self) -> HubMedia<'_> {
+        HubMedia {
+            name: &self.name,
+            format: &self.format,
+            data_base64: &self.data_base64,
+            kind: self.kind,
+        }
+    }
 }
 
 /// Whether older messages of the open chat remain on the server.
@@ -166,135 +222,34 @@ impl ChatQuery {
 }
 
 /// The second argument of `Typing`: who types.
+#[derive(Deserialize)]
 struct Typist {
+    #[serde(default)]
     author: u8,
     client: Option<crate::model::Client>,
 }
 
-impl FromJson for Typist {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let t = Typist {
-            author: f.or_default("author"),
-            client: f.get("client"),
-        };
-        f.done(t)
-    }
-}
-
 /// What survives a page reload (in sessionStorage): the open chat, each chat's draft and unsent
-/// messages. Never the token. Written by [`State::saved_json`] in the same field names.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Saved {
+/// messages. Never the token. Read as owned data; written borrowed ([`State::saved_json`]), since it
+/// is saved on every keystroke of a draft.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Saved<D = Vec<Draft>, O = Vec<Outgoing>> {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub open: Option<u64>,
-    pub drafts: Vec<Draft>,
-    pub outbox: Vec<Outgoing>,
+    pub drafts: D,
+    pub outbox: O,
+    /// The one draft a release before kept, for whichever chat was open.
+    #[serde(skip_serializing)]
+    pub draft: String,
 }
 
 /// A chat's unsent text.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Draft {
     pub chat_id: u64,
     pub text: String,
-}
-
-impl FromJson for Saved {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let open = f.get("open");
-        let mut drafts: Vec<Draft> = f.or_default("drafts");
-        // Saved by a release with one draft for whichever chat was open: it was that chat's.
-        let legacy: String = f.or_default("draft");
-        if let (Some(chat_id), false) = (open, legacy.is_empty()) {
-            drafts.push(Draft {
-                chat_id,
-                text: legacy,
-            });
-        }
-        let saved = Saved {
-            open,
-            drafts,
-            outbox: f.or_default("outbox"),
-        };
-        f.done(saved)
-    }
-}
-
-impl FromJson for Draft {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let d = Draft {
-            chat_id: f.get("chatId")?,
-            text: f.or_default("text"),
-        };
-        f.done(d)
-    }
-}
-
-impl FromJson for Outgoing {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let o = Outgoing {
-            chat_id: f.get("chatId")?,
-            text: f.or_default("text"),
-            client_message_id: f.get("clientMessageId")?,
-            failed: f.or_default("failed"),
-            invocation: None,
-            media: f.get("media"),
-            after_id: f.or_default("afterId"),
-            unsure: f.or_default("unsure"),
-            sent: false,
-        };
-        f.done(o)
-    }
-}
-
-impl FromJson for OutMedia {
-    fn from_json(v: &Value) -> Option<Self> {
-        let mut f = v.fields()?;
-        let m = OutMedia {
-            name: f.or_default("name"),
-            format: f.or_default("format"),
-            data_base64: f.or_default("dataBase64"),
-            kind: f.or_default("kind"),
-        };
-        f.done(m)
-    }
-}
-
-impl Outgoing {
-    /// Saved form. Whatever may have reached the server (in flight, accepted) is saved as unsure,
-    /// so that after a reload it is looked for before it is sent again.
-    fn to_json(&self) -> String {
-        let unsure = self.unsure || self.sent || self.invocation.is_some();
-        let o = Obj::new()
-            .num("chatId", self.chat_id)
-            .str("text", &self.text)
-            .str("clientMessageId", &self.client_message_id)
-            .bool("failed", self.failed)
-            .num("afterId", self.after_id)
-            .bool("unsure", unsure);
-        match &self.media {
-            Some(m) => o.raw(
-                "media",
-                &m.to_json(["name", "format", "dataBase64", "kind"]),
-            ),
-            None => o,
-        }
-        .end()
-    }
-}
-
-impl OutMedia {
-    /// The four fields under the given names: the hub's and the saved state's differ.
-    fn to_json(&self, [name, format, data, kind]: [&str; 4]) -> String {
-        Obj::new()
-            .str(name, &self.name)
-            .str(format, &self.format)
-            .str(data, &self.data_base64)
-            .num(kind, self.kind.into())
-            .end()
-    }
 }
 
 /// What changed since the shell last drew.
@@ -334,7 +289,7 @@ pub struct State {
     last_typing_ms: u64,
     pub outbox: Vec<Outgoing>,
     /// Each chat's unsent text: a draft belongs to its chat, never to whichever chat is open.
-    pub drafts: BTreeMap<u64, String>,
+    pub drafts: Vec<Draft>,
     /// The operator sees the open chat: the panel is open and the page visible.
     pub looking: bool,
     /// This operator's id, from the token: their own messages are "You", a colleague's are named.
@@ -477,7 +432,7 @@ pub enum Effect {
     },
     /// A new message reached the panel: read, and as the server sent it (the host's
     /// `chathub:message` detail).
-    Received(Box<Message>, Value),
+    Received(Box<Message>, Raw),
 }
 
 impl Default for State {
@@ -498,7 +453,7 @@ impl Default for State {
             typing: None,
             last_typing_ms: 0,
             outbox: Vec::new(),
-            drafts: BTreeMap::new(),
+            drafts: Vec::new(),
             looking: false,
             me: None,
             ext: Extensions::default(),
@@ -524,7 +479,7 @@ fn same_content(o: &Outgoing, m: &Message) -> bool {
     }
 }
 
-fn arg<T: FromJson>(args: &[Value], i: usize) -> Option<T> {
+fn arg<T: serde::de::DeserializeOwned>(args: &[Raw], i: usize) -> Option<T> {
     args.get(i)?.decode()
 }
 
@@ -619,12 +574,9 @@ impl State {
             chat_id,
             text: text.to_owned(),
             client_message_id: cmid,
-            failed: false,
-            invocation: None,
             media,
             after_id: 0,
-            unsure: false,
-            sent: false,
+            phase: Phase::Waiting,
         });
         self.dirty.thread = true;
         self.dirty.saved = true;
@@ -638,8 +590,7 @@ impl State {
         };
         if self.conn == Conn::Connected && now >= self.last_typing_ms + TYPING_EVERY_MS {
             self.last_typing_ms = now;
-            let chat = num(open);
-            self.send(codec::invocation(None, "Typing", &[&chat]), now, fx);
+            self.send(codec::invocation(None, "Typing", &[Arg::Id(open)]), now, fx);
         }
     }
 
@@ -683,22 +634,28 @@ impl State {
         if self.open.is_none() && self.drafts.is_empty() && self.outbox.is_empty() {
             return None;
         }
-        let outbox = json::array(self.outbox.iter().map(Outgoing::to_json));
-        let drafts = json::array(
-            self.drafts
-                .iter()
-                .map(|(chat, text)| Obj::new().num("chatId", *chat).str("text", text).end()),
-        );
-        let saved = match self.open {
-            Some(open) => Obj::new().num("open", open),
-            None => Obj::new(),
+        let saved: Saved<&[Draft], &[Outgoing]> = Saved {
+            open: self.open,
+            drafts: &self.drafts,
+            outbox: &self.outbox,
+            draft: String::new(),
         };
-        Some(saved.raw("drafts", &drafts).raw("outbox", &outbox).end())
+        Some(json::to_string(&saved))
     }
 
     /// The unsent text of a chat.
     pub fn draft(&self, chat_id: u64) -> &str {
-        self.drafts.get(&chat_id).map_or("", String::as_str)
+        let d = self.drafts.iter().find(|d| d.chat_id == chat_id);
+        d.map_or("", |d| d.text.as_str())
+    }
+
+    /// Sets a chat's draft; an empty one is no draft.
+    fn set_draft(&mut self, chat_id: u64, text: String) {
+        self.drafts.retain(|d| d.chat_id != chat_id);
+        if !text.is_empty() {
+            self.drafts.push(Draft { chat_id, text });
+        }
+        self.dirty.saved = true;
     }
 
     /// The newest message id the panel knows in a chat.
@@ -716,7 +673,7 @@ impl State {
 
     /// Whether an outgoing message must wait for the chat's newest page before it may go again.
     fn held(&self, o: &Outgoing) -> bool {
-        o.unsure && !self.ext.client_message_id
+        o.phase == Phase::Unsure && !self.ext.client_message_id
     }
 
     fn set_conn(&mut self, conn: Conn) {
@@ -738,7 +695,7 @@ impl State {
         fx.push(Effect::Send(record));
     }
 
-    fn invoke(&mut self, target: &str, args: &[&str], now: u64, fx: &mut Vec<Effect>) -> u32 {
+    fn invoke(&mut self, target: &str, args: &[Arg], now: u64, fx: &mut Vec<Effect>) -> u32 {
         self.next_invocation += 1;
         let id = self.next_invocation;
         self.send(codec::invocation(Some(id), target, args), now, fx);
@@ -752,33 +709,31 @@ impl State {
             return;
         }
         for i in 0..self.outbox.len() {
-            let o = &self.outbox[i];
-            if self.held(o) {
+            if self.held(&self.outbox[i]) {
                 return;
             }
-            if o.invocation.is_some() || o.failed || o.sent {
+            if !matches!(self.outbox[i].phase, Phase::Waiting | Phase::Unsure) {
                 continue;
             }
-            let (chat, cmid) = (num(o.chat_id), json::string(&o.client_message_id));
+            self.next_invocation += 1;
+            let id = self.next_invocation;
+            let o = &self.outbox[i];
             let (target, body) = match &o.media {
-                None => ("SendMessage", json::string(&o.text)),
-                // `SendMediaMessage`'s media argument, in the field names the hub documents.
-                Some(m) => (
-                    "SendMediaMessage",
-                    m.to_json(["Name", "Format", "DataBase64", "Type"]),
-                ),
+                None => ("SendMessage", Arg::Text(&o.text)),
+                Some(m) => ("SendMediaMessage", Arg::Media(m.hub())),
             };
+            let args = [Arg::Id(o.chat_id), body, Arg::Text(&o.client_message_id)];
             // ASP.NET binds arguments by count: the third goes only to a server that offers it.
-            let args: &[&str] = if self.ext.client_message_id {
-                &[&chat, &body, &cmid]
+            let args = if self.ext.client_message_id {
+                &args[..]
             } else {
-                &[&chat, &body]
+                &args[..2]
             };
-            let id = self.invoke(target, args, now, fx);
+            let record = codec::invocation(Some(id), target, args);
+            self.send(record, now, fx);
             let after_id = self.newest_known(self.outbox[i].chat_id);
             let o = &mut self.outbox[i];
-            o.invocation = Some(id);
-            o.unsure = false;
+            o.phase = Phase::InFlight(id);
             o.after_id = after_id;
         }
     }
@@ -792,8 +747,7 @@ impl State {
             None if m.author == 0 && m.operator.as_ref().is_none_or(|o| Some(o.id) == self.me) => {
                 self.outbox.iter().position(|o| {
                     o.chat_id == m.chat_id
-                        && !o.failed
-                        && (o.invocation.is_some() || o.sent || o.unsure)
+                        && matches!(o.phase, Phase::InFlight(_) | Phase::Sent | Phase::Unsure)
                         && m.id > o.after_id
                         && same_content(o, m)
                 })
@@ -815,10 +769,10 @@ impl State {
         }
     }
 
+    /// Newest activity first. Stable: chats that carry no times (a server with only the documented
+    /// fields) keep the order the server listed them in.
     fn sort_chats(&mut self) {
-        // Ids are unique, so the order is total: an unstable sort gives the same list, in less wasm.
-        self.chats
-            .sort_unstable_by(|a, b| b.activity().cmp(a.activity()).then(b.id.cmp(&a.id)));
+        self.chats.sort_by(|a, b| b.activity().cmp(a.activity()));
     }
 
     /// Adds loaded chats to the ones known, keeping whatever live events already made newer than
@@ -892,13 +846,8 @@ impl State {
         let last = self.newest_known(open);
         if self.unread_untold && self.conn == Conn::Connected && self.ext.mark_read && last > 0 {
             self.unread_untold = false;
-            let (chat, last) = (num(open), num(last));
-            let now = now_of(self);
-            self.send(
-                codec::invocation(None, "MarkRead", &[&chat, &last]),
-                now,
-                fx,
-            );
+            let record = codec::invocation(None, "MarkRead", &[Arg::Id(open), Arg::Id(last)]);
+            self.send(record, now_of(self), fx);
         }
     }
 
@@ -908,10 +857,10 @@ impl State {
         let name = self.chat(chat_id).map(|c| c.title().to_owned());
         let known = name.is_some() || self.open == Some(chat_id);
         self.chats.retain(|c| c.id != chat_id);
-        let lost =
-            self.outbox.iter().any(|o| o.chat_id == chat_id) || self.drafts.contains_key(&chat_id);
+        let lost = self.outbox.iter().any(|o| o.chat_id == chat_id)
+            || self.drafts.iter().any(|d| d.chat_id == chat_id);
         self.outbox.retain(|o| o.chat_id != chat_id);
-        self.drafts.remove(&chat_id);
+        self.set_draft(chat_id, String::new());
         self.verifying.retain(|c| *c != chat_id);
         if self.open == Some(chat_id) {
             self.show_chat(None);
@@ -937,7 +886,7 @@ impl State {
         }
         let mut chats: Vec<u64> = Vec::new();
         for o in &self.outbox {
-            if (o.unsure || o.sent) && !chats.contains(&o.chat_id) {
+            if matches!(o.phase, Phase::Unsure | Phase::Sent) && !chats.contains(&o.chat_id) {
                 chats.push(o.chat_id);
             }
         }
@@ -961,17 +910,20 @@ impl State {
             }
         }
         for o in self.outbox.iter_mut().filter(|o| o.chat_id == chat_id) {
-            o.unsure = false;
+            if o.phase == Phase::Unsure {
+                o.phase = Phase::Waiting; // not on the server: it goes again
+            }
         }
         // Accepted but not on the page: stored, just older than its newest messages.
-        self.outbox.retain(|o| !(o.chat_id == chat_id && o.sent));
+        self.outbox
+            .retain(|o| !(o.chat_id == chat_id && o.phase == Phase::Sent));
         self.dirty.thread = true;
         self.dirty.saved = true;
         self.flush_outbox(now, fx);
     }
 
-    fn on_event(&mut self, target: &str, args: &[Value], now: u64, fx: &mut Vec<Effect>) {
-        if let Some(meta) = args.last().and_then(Value::decode::<EventMeta>) {
+    fn on_event(&mut self, target: &str, args: &[Raw], now: u64, fx: &mut Vec<Effect>) {
+        if let Some(meta) = args.last().and_then(Raw::decode::<EventMeta>) {
             if meta.event_id != 0 && meta.event_id <= self.last_event_id {
                 return; // already applied: a replay must not repeat anything
             }
@@ -1016,7 +968,8 @@ impl State {
             }
             "ChatCreated" => {
                 if let Some(chat) = arg::<Chat>(args, 0).filter(|c| self.chat(c.id).is_none()) {
-                    self.chats.push(chat);
+                    // The newest chat: first among those that carry no times.
+                    self.chats.insert(0, chat);
                     self.sort_chats();
                     self.dirty.chats = true;
                 }
@@ -1046,7 +999,7 @@ impl State {
     fn on_completion(
         &mut self,
         id: &str,
-        result: Option<Value>,
+        result: Option<Raw>,
         error: Option<String>,
         fx: &mut Vec<Effect>,
     ) {
@@ -1062,19 +1015,18 @@ impl State {
             }
             return;
         }
-        let Some(pos) = self.outbox.iter().position(|o| o.invocation == Some(id)) else {
+        let Some(pos) = (self.outbox.iter()).position(|o| o.phase == Phase::InFlight(id)) else {
             return;
         };
         let o = &mut self.outbox[pos];
-        o.invocation = None;
         self.dirty.thread = true;
         self.dirty.saved = true;
         match (result.and_then(|r| r.decode::<Message>()), error) {
             (Some(m), None) => self.store_message(m, fx),
             // A void `SendMessage` (the documented hub): the message itself comes as an event.
-            (None, None) => o.sent = true,
+            (None, None) => o.phase = Phase::Sent,
             (_, Some(message)) => {
-                o.failed = true;
+                o.phase = Phase::Failed;
                 // The chat may be gone: its page answers 404 then.
                 fx.push(Effect::Verify(o.chat_id));
                 fx.push(Effect::Error {
@@ -1098,8 +1050,8 @@ impl State {
         self.verifying.clear();
         self.verify_unsure(fx);
         if self.last_event_id > 0 && self.resume_supported && self.ext.resume {
-            let from = num(self.last_event_id);
-            self.resume_call = Some(self.invoke("Resume", &[&from], now, fx));
+            let from = Arg::Id(self.last_event_id);
+            self.resume_call = Some(self.invoke("Resume", &[from], now, fx));
             self.load_chats(1, fx);
         } else {
             self.catch_up(fx);
@@ -1157,8 +1109,8 @@ impl State {
         self.verifying.clear();
         for o in &mut self.outbox {
             // Unanswered: it may or may not have been stored.
-            if o.invocation.take().is_some() {
-                o.unsure = true;
+            if matches!(o.phase, Phase::InFlight(_)) {
+                o.phase = Phase::Unsure;
                 self.dirty.saved = true;
             }
         }
@@ -1299,8 +1251,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => {
             let text = text.trim();
             if !text.is_empty() && text.chars().count() <= MAX_TEXT && state.knows(chat_id) {
-                state.drafts.remove(&chat_id);
-                state.dirty.saved = true;
+                state.set_draft(chat_id, String::new());
                 state.enqueue(chat_id, text, None, client_message_id, now, &mut fx);
             }
         }
@@ -1330,9 +1281,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(o) = state
                 .outbox
                 .iter_mut()
-                .find(|o| o.client_message_id == client_message_id)
+                .find(|o| o.client_message_id == client_message_id && o.phase == Phase::Failed)
             {
-                o.failed = false;
+                o.phase = Phase::Waiting;
                 state.dirty.thread = true;
                 state.flush_outbox(now, &mut fx);
             }
@@ -1341,16 +1292,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if !text.trim().is_empty() && state.open == Some(chat_id) {
                 state.typing_out(now, &mut fx);
             }
-            if text.is_empty() {
-                state.drafts.remove(&chat_id);
-            } else {
-                state.drafts.insert(chat_id, text);
-            }
-            state.dirty.saved = true;
+            state.set_draft(chat_id, text);
         }
         Msg::Restore(saved) => {
-            for d in saved.drafts {
-                state.drafts.entry(d.chat_id).or_insert(d.text);
+            let legacy = saved.open.filter(|_| !saved.draft.is_empty());
+            let legacy = legacy.map(|chat_id| Draft {
+                chat_id,
+                text: saved.draft,
+            });
+            for d in saved.drafts.into_iter().chain(legacy) {
+                if state.draft(d.chat_id).is_empty() {
+                    state.set_draft(d.chat_id, d.text);
+                }
             }
             for o in saved.outbox {
                 if !state
@@ -1574,7 +1527,7 @@ mod tests {
             vec![Effect::Send(codec::invocation(
                 Some(1),
                 "SendMessage",
-                &["7", "\"hi\"", "\"c1\""]
+                &[Arg::Id(7), Arg::Text("hi"), Arg::Text("c1")]
             ))]
         );
         assert_eq!(s.open_outbox().count(), 1);
@@ -1633,7 +1586,7 @@ mod tests {
                 }
             ]
         ));
-        assert!(s.outbox[0].failed);
+        assert_eq!(s.outbox[0].phase, Phase::Failed);
         update(&mut s, Msg::SocketClosed);
         assert!(update(
             &mut s,
@@ -1829,7 +1782,7 @@ mod tests {
         let fx = reconnect(&mut s);
         assert_eq!(
             fx[0],
-            Effect::Send(codec::invocation(Some(1), "Resume", &["41"]))
+            Effect::Send(codec::invocation(Some(1), "Resume", &[Arg::Id(41)]))
         );
         // The replay repeats event 41 (already applied) and brings 42 (missed).
         update(
@@ -1964,7 +1917,7 @@ mod tests {
         assert_eq!(fresh.open, Some(7));
         assert_eq!(fresh.draft(7), "half a tho");
         assert_eq!(fresh.outbox.len(), 1);
-        assert_eq!(fresh.outbox[0].invocation, None);
+        assert!(!matches!(fresh.outbox[0].phase, Phase::InFlight(_)));
         update(&mut fresh, Msg::SocketOpened { now: 0 });
         let fx = update(
             &mut fresh,
@@ -2017,7 +1970,7 @@ mod tests {
             vec![Effect::Send(codec::invocation(
                 None,
                 "MarkRead",
-                &["1", "3"]
+                &[Arg::Id(1), Arg::Id(3)]
             ))]
         );
         assert_eq!(s.unread(), 4);
@@ -2454,7 +2407,7 @@ mod tests {
         assert!(fx.is_empty(), "no Typing: {fx:?}");
         // A void completion: sent, and settled by the message's own event.
         frame(&mut s, "{\"type\":3,\"invocationId\":\"1\"}\u{1e}".into());
-        assert!(s.outbox[0].sent);
+        assert_eq!(s.outbox[0].phase, Phase::Sent);
         let fx = frame(
             &mut s,
             format!(
@@ -2522,8 +2475,9 @@ mod tests {
         assert!(fx.contains(&Effect::Verify(7)));
         // Saved while unsure: a reload looks for them too.
         let saved: Saved = json::from_str(&s.saved_json().unwrap()).unwrap();
-        assert!(saved.outbox[0].unsure && saved.outbox[1].unsure);
-        assert!(!saved.outbox[2].unsure);
+        assert_eq!(saved.outbox[0].phase, Phase::Unsure);
+        assert_eq!(saved.outbox[1].phase, Phase::Unsure);
+        assert_eq!(saved.outbox[2].phase, Phase::Waiting);
     }
 
     #[test]

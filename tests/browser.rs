@@ -146,7 +146,7 @@ mod view {
     use operator_chat_panel::i18n::Strings;
     use operator_chat_panel::model::{Media, Message, Operator};
     use operator_chat_panel::state::{
-        update, ChatQuery, Dirty, History, Msg, OutMedia, Outgoing, State,
+        update, ChatQuery, Dirty, History, Msg, OutMedia, Outgoing, Phase, State,
     };
     use operator_chat_panel::view::{Placement, UiEvent, View};
     use operator_chat_panel::window::Window;
@@ -250,7 +250,7 @@ mod view {
     fn chat_json(id: u64, status: u8, name: &str) -> String {
         format!(
             r#"{{"id":{id},"chatStatus":{status},"source":2,"client":{{"name":{}}},"updatedAt":"2026-01-0{id}T10:00:00.000Z"}}"#,
-            operator_chat_panel::json::string(name)
+            operator_chat_panel::json::to_string(name)
         )
     }
 
@@ -730,12 +730,13 @@ mod view {
                 "answer".into()
             },
             client_message_id: cmid.into(),
-            failed,
-            invocation: None,
             media,
             after_id: 0,
-            unsure: false,
-            sent: false,
+            phase: if failed {
+                Phase::Failed
+            } else {
+                Phase::Waiting
+            },
         };
         s.outbox = vec![
             out("c-1", true, None),

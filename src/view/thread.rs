@@ -5,7 +5,7 @@ use super::dates::{call, day_key, days};
 use super::*;
 use crate::dom::{clear, text};
 use crate::model::{Media, Message};
-use crate::state::{History, Outgoing};
+use crate::state::{History, Outgoing, Phase};
 use js_sys::Date;
 use web_sys::Blob;
 
@@ -277,16 +277,12 @@ impl Ui {
 
     fn pending(&self, s: &Strings, o: &Outgoing) {
         let doc = &self.doc;
-        let el = child(
-            doc,
-            &self.messages,
-            "div",
-            match (o.failed, o.sent) {
-                (true, _) => "msg out failed",
-                (_, true) => "msg out sent",
-                _ => "msg out pending",
-            },
-        );
+        let (class, state) = match o.phase {
+            Phase::Failed => ("msg out failed", "state.failed"),
+            Phase::Sent => ("msg out sent", "state.sent"),
+            _ => ("msg out pending", "state.sending"),
+        };
+        let el = child(doc, &self.messages, "div", class);
         attrs(
             &el,
             &[
@@ -301,18 +297,8 @@ impl Ui {
         if !o.text.is_empty() {
             text(doc, &el, "span", "text", &o.text);
         }
-        let meta = text(
-            doc,
-            &el,
-            "span",
-            "meta",
-            s.get(match (o.failed, o.sent) {
-                (true, _) => "state.failed",
-                (_, true) => "state.sent",
-                _ => "state.sending",
-            }),
-        );
-        if o.failed {
+        let meta = text(doc, &el, "span", "meta", s.get(state));
+        if o.phase == Phase::Failed {
             // A text button: its label is visible and is its accessible name.
             let retry = text(doc, &meta, "button", "retry", s.get("retry"));
             attrs(
