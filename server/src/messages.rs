@@ -1,25 +1,42 @@
 //! Messages: the message object, history paging on both documented paths, sending (REST and hub
 //! share [`append_staff_message`]) with idempotent `clientMessageId`, and media.
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use base64::Engine;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::chats::{self, ChatRef};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{lenient_opt_i64, JsonBody, PathParam, QueryParams};
+use crate::state::AppState;
 use crate::store::{iso_millis, now_millis, Tx};
 
+/// History on both documented paths, sending, and media bytes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/chat/chats/{id}/messages", get(list))
+        .route("/api/chat/{chat_id}/messages", get(list))
+        .route(
+            "/api/chat/{chat_id}/message",
+            post(send).layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT)),
+        )
+        .route("/api/chat/{chat_id}/media/{message_id}", get(media))
+}
+
 pub const MAX_TEXT_CHARS: usize = 4096;
-/// Decoded media size cap; the request body cap for media routes is set above it in `app`.
+/// Decoded media size cap; [`MEDIA_BODY_LIMIT`] leaves room for its base64.
 pub const MAX_MEDIA_BYTES: usize = 5 * 1024 * 1024;
+/// Bodies that may carry base64 media (5 MiB decoded): the media routes and hub messages.
+pub const MEDIA_BODY_LIMIT: usize = 8 * 1024 * 1024;
 const MAX_LIMIT: i64 = 200;
 const DEFAULT_LIMIT: i64 = 50;
 

@@ -1,15 +1,24 @@
 //! Operators: list, synchronize (create missing by name) and status.
 
 use axum::extract::State;
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::auth::{CompanyAuth, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{lenient_i64, query_int, JsonBody, QueryPairs, QueryParams};
 use crate::organizations::{visible_org, Organization};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/operator", get(list))
+        .route("/api/operator/synchronize", post(synchronize))
+        .route("/api/operator/status", post(set_status))
+}
 
 pub const ACTIVE: i64 = 0;
 pub const DELETED: i64 = 2;

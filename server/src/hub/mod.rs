@@ -11,13 +11,13 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUp
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
-use crate::app::AppState;
 use crate::auth::{authenticate, request_token, url_query, Principal};
 use crate::chats::{count_unread, visible_chat};
 use crate::compat::{Compat, EXTENSIONS};
@@ -26,15 +26,24 @@ use crate::json::value_i64;
 use crate::messages::{
     append_staff_message, MediaUpload, NewMessage, AUTHOR_CLIENT, AUTHOR_OPERATOR, STATUS_READ,
 };
+use crate::state::AppState;
 use crate::store::{events_after, HubEvent, Store};
 use protocol::{FrameBuffer, HubMessage};
 
 /// Largest hub message we buffer: media travels base64-encoded through `SendMediaMessage`.
-pub const MAX_HUB_MESSAGE: usize = 8 * 1024 * 1024;
+pub const MAX_HUB_MESSAGE: usize = crate::messages::MEDIA_BODY_LIMIT;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Negotiated connection tokens not used within this time are forgotten.
 const NEGOTIATE_TTL: Duration = Duration::from_secs(120);
 const REPLAY_BATCH: i64 = 1000;
+
+/// Negotiate, the socket, and the `--dev` count of open sockets.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/chathub/negotiate", post(negotiate))
+        .route("/chathub", get(connect))
+        .route("/api/debug/connections", get(debug_connections))
+}
 
 pub struct Hub {
     pending: Mutex<HashMap<String, Instant>>,
@@ -130,6 +139,14 @@ pub async fn negotiate(State(state): State<AppState>, parts: Parts) -> ApiResult
         body["chathubExtensions"] = json!(EXTENSIONS);
     }
     Ok(Json(body))
+}
+
+/// `GET /api/debug/connections` (`--dev` only): open hub sockets, for leak tests.
+async fn debug_connections(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    if !state.config.dev {
+        return Err(ApiError::NotFound("endpoint"));
+    }
+    Ok(Json(json!({ "hub": state.hub.open_connections() })))
 }
 
 /// `GET /chathub` with a WebSocket upgrade, after negotiate (`id=`) or without it.
