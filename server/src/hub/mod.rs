@@ -19,12 +19,11 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
 use crate::auth::{authenticate, request_token, url_query, Principal};
-use crate::chats::{count_unread, visible_chat};
 use crate::compat::{Compat, EXTENSIONS};
 use crate::error::{ApiError, ApiResult};
 use crate::json::value_i64;
 use crate::messages::{
-    append_staff_message, MediaUpload, NewMessage, AUTHOR_CLIENT, AUTHOR_OPERATOR, STATUS_READ,
+    append_staff_message, mark_read, staff_typing, MediaUpload, NewMessage, AUTHOR_OPERATOR,
 };
 use crate::state::AppState;
 use crate::store::{events_after, HubEvent, Store};
@@ -510,16 +509,7 @@ impl Connection {
             "typing" => {
                 let chat_id = arg_i64(0, "chatId")?;
                 store
-                    .write(move |tx| {
-                        let chat = visible_chat(tx, &who, chat_id)?;
-                        let who_json = who_value(tx, &who)?;
-                        tx.emit(
-                            chat.company_id,
-                            chat.organization_id,
-                            "Typing",
-                            vec![Value::from(chat_id), who_json],
-                        )
-                    })
+                    .write(move |tx| staff_typing(tx, &who, chat_id))
                     .await
                     .map_err(err)?;
                 Ok(Some(Value::Null))
@@ -603,69 +593,6 @@ fn truncate(s: &str, max: usize) -> String {
         end -= 1;
     }
     s[..end].to_string()
-}
-
-fn who_value(conn: &rusqlite::Connection, who: &Principal) -> ApiResult<Value> {
-    match who.operator_id() {
-        None => Ok(json!({ "author": AUTHOR_OPERATOR, "operator": null })),
-        Some(id) => {
-            let name: String =
-                conn.query_row("SELECT name FROM operators WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
-            Ok(json!({ "author": AUTHOR_OPERATOR, "operator": { "id": id, "name": name } }))
-        }
-    }
-}
-
-/// Mark the customer's messages up to `last` read: their status becomes 3 and the unread count drops.
-fn mark_read(
-    tx: &mut crate::store::Tx,
-    who: &Principal,
-    chat_id: i64,
-    last: i64,
-) -> ApiResult<i64> {
-    let chat = visible_chat(tx, who, chat_id)?;
-    let ids: Vec<i64> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id FROM messages WHERE chat_id = ?1 AND author = ?2 AND id <= ?3 AND status < ?4 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map(
-                rusqlite::params![chat_id, AUTHOR_CLIENT, last, STATUS_READ],
-                |r| r.get(0),
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows
-    };
-    let before = count_unread(tx, chat_id)?;
-    tx.execute(
-        "UPDATE chats SET read_upto = MAX(read_upto, MIN(?1, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?2)))
-         WHERE id = ?2",
-        rusqlite::params![last, chat_id],
-    )?;
-    for id in ids {
-        tx.execute(
-            "UPDATE messages SET status = ?1 WHERE id = ?2",
-            rusqlite::params![STATUS_READ, id],
-        )?;
-        tx.emit(
-            chat.company_id,
-            chat.organization_id,
-            "MessageStatusChanged",
-            vec![Value::from(id), Value::from(STATUS_READ)],
-        )?;
-    }
-    let after = count_unread(tx, chat_id)?;
-    if after != before {
-        tx.emit(
-            chat.company_id,
-            chat.organization_id,
-            "UnreadChanged",
-            vec![Value::from(chat_id), Value::from(after)],
-        )?;
-    }
-    Ok(after)
 }
 
 /// The hub records that one WebSocket message completes: none for a ping or pong, `None` when the
