@@ -365,7 +365,18 @@ impl Connection {
             return;
         }
         self.last_sent = ev.id;
-        out.push(ev.frame.clone());
+        out.push(self.frame(ev));
+    }
+
+    /// An event as this connection's compat mode sends it: full mode appends `{"eventId": N}`,
+    /// documented mode trims the objects (see [`Compat::event_args`]).
+    fn frame(&self, ev: &HubEvent) -> String {
+        let args = self
+            .state
+            .config
+            .compat
+            .event_args(&ev.target, ev.args.clone(), ev.id);
+        protocol::event_frame(&ev.target, args)
     }
 
     async fn catch_up(&mut self, out: &mut Vec<String>) -> ApiResult<()> {
@@ -375,11 +386,10 @@ impl Connection {
                 self.who.organization_id(),
                 self.last_sent,
             );
-            let compat = self.state.store.compat();
             let batch = self
                 .state
                 .store
-                .read(move |c| events_after(c, compat, cid, org, after, REPLAY_BATCH))
+                .read(move |c| events_after(c, cid, org, after, REPLAY_BATCH))
                 .await?;
             if batch.is_empty() {
                 return Ok(());
@@ -541,7 +551,6 @@ impl Connection {
     /// Replay every event after `after` that this connection has not delivered yet.
     async fn resume(&mut self, after: i64, out: &mut Vec<String>) -> ApiResult<usize> {
         let (cid, org) = (self.who.company_id(), self.who.organization_id());
-        let compat = self.state.store.compat();
         let upto = self.delivered_from;
         let mut cursor = after;
         let mut count = 0;
@@ -549,14 +558,14 @@ impl Connection {
             let batch = self
                 .state
                 .store
-                .read(move |c| events_after(c, compat, cid, org, cursor, REPLAY_BATCH))
+                .read(move |c| events_after(c, cid, org, cursor, REPLAY_BATCH))
                 .await?;
             let Some(last) = batch.last().map(|e| e.id) else {
                 break;
             };
             cursor = last;
             for ev in batch.iter().filter(|e| e.id < upto) {
-                out.push(ev.frame.clone());
+                out.push(self.frame(ev));
                 count += 1;
             }
         }
