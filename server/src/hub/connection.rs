@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::store::{events_after, HubEvent};
 
 /// Largest hub message we buffer: media travels base64-encoded through `SendMediaMessage`.
-pub const MAX_HUB_MESSAGE: usize = crate::messages::MEDIA_BODY_LIMIT;
+pub(super) const MAX_HUB_MESSAGE: usize = crate::messages::MEDIA_BODY_LIMIT;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 const REPLAY_BATCH: i64 = 1000;
 
