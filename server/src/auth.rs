@@ -5,7 +5,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -13,10 +15,19 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{lenient_i64, JsonBody};
+use crate::state::AppState;
 use crate::store::iso_millis;
+
+/// The token endpoints: company and operator tokens, validation, and the `--dev` token.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/company/get-token", post(company_get_token))
+        .route("/api/operator/get-token", post(operator_get_token))
+        .route("/api/operator/validate-token", post(validate_token))
+        .route("/api/chathub/token", get(dev_token))
+}
 
 /// The `--dev` literal token that stands for operator 1.
 pub const DEV_TOKEN: &str = "test-token-for-development";

@@ -1,23 +1,36 @@
 //! The channel simulator: customers write in through `inbound` and read operators' replies through
 //! `outbound`, both with the company token, standing in for Viber/Telegram/... gateways.
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::auth::{CompanyAuth, Principal};
 use crate::chats::{self, chat_item, count_unread, visible_chat};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{lenient_i64, lenient_opt_i64, JsonBody, QueryParams};
 use crate::messages::{
     insert_message, message_from_row, receive_target, to_value, MediaUpload, Message, NewMessage,
-    AUTHOR_CLIENT, MESSAGE_COLS, STATUS_NEW, STATUS_SUCCESS,
+    AUTHOR_CLIENT, MEDIA_BODY_LIMIT, MESSAGE_COLS, STATUS_NEW, STATUS_SUCCESS,
 };
 use crate::organizations::visible_org;
+use crate::state::AppState;
 use crate::store::now_millis;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/channel/inbound",
+            post(inbound).layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT)),
+        )
+        .route("/api/channel/outbound", get(outbound))
+        .route("/api/channel/typing", post(typing))
+}
 
 const THEME_CHARS: usize = 80;
 const NAME_CHARS: usize = 100;

@@ -2,21 +2,30 @@
 //! scoped to the caller's company (and an operator's organization); others' ids are "not found".
 
 use axum::extract::State;
+use axum::routing::{self, get, put};
 use axum::Json;
+use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{
     lenient_i64, query_int as int, query_text as text, JsonBody, PathParam, QueryPairs, QueryParams,
 };
 use crate::messages::{load_message, Message};
+use crate::state::AppState;
 use crate::store::{iso_millis, Tx};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/chat/chats", get(list))
+        .route("/api/chat/chats/{id}", routing::delete(delete))
+        .route("/api/chat/status", put(put_status))
+}
 
 pub const STATUS_NEW: i64 = 0;
 pub const STATUS_OPEN: i64 = 1;

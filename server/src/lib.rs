@@ -14,6 +14,8 @@ pub mod mint;
 pub mod operators;
 pub mod organizations;
 pub mod seed;
+pub mod state;
+pub mod static_files;
 pub mod store;
 
 use std::io::Write;
@@ -63,7 +65,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", args.addr))?;
     let addr = listener.local_addr()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let state = app::AppState::new(store, auth::Jwt::new(&secret), args, shutdown_rx);
+    let state = state::AppState::new(store, auth::Jwt::new(&secret), args, shutdown_rx);
 
     // Keyed rate-limit state grows with distinct tokens; drop idle ones now and then.
     let limiter = state.limiter.clone();

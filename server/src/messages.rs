@@ -1,25 +1,43 @@
 //! Messages: the message object, history paging on both documented paths, sending (REST and hub
-//! share [`append_staff_message`]) with idempotent `clientMessageId`, and media.
+//! share [`append_staff_message`]) with idempotent `clientMessageId`, media, and the hub's
+//! `MarkRead` and `Typing`.
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use base64::Engine;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::chats::{self, ChatRef};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{lenient_opt_i64, JsonBody, PathParam, QueryParams};
+use crate::state::AppState;
 use crate::store::{iso_millis, now_millis, Tx};
 
+/// History on both documented paths, sending, and media bytes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/chat/chats/{id}/messages", get(list))
+        .route("/api/chat/{chat_id}/messages", get(list))
+        .route(
+            "/api/chat/{chat_id}/message",
+            post(send).layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT)),
+        )
+        .route("/api/chat/{chat_id}/media/{message_id}", get(media))
+}
+
 pub const MAX_TEXT_CHARS: usize = 4096;
-/// Decoded media size cap; the request body cap for media routes is set above it in `app`.
+/// Decoded media size cap; [`MEDIA_BODY_LIMIT`] leaves room for its base64.
 pub const MAX_MEDIA_BYTES: usize = 5 * 1024 * 1024;
+/// Bodies that may carry base64 media (5 MiB decoded): the media routes and hub messages.
+pub const MEDIA_BODY_LIMIT: usize = 8 * 1024 * 1024;
 const MAX_LIMIT: i64 = 200;
 const DEFAULT_LIMIT: i64 = 50;
 
@@ -467,6 +485,64 @@ pub async fn media(
 /// A hub argument or test value in the API's JSON shape (our types always serialize).
 pub fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Mark the customer's messages up to `last` read: their status becomes 3 and the unread count drops.
+pub fn mark_read(tx: &mut Tx, who: &Principal, chat_id: i64, last: i64) -> ApiResult<i64> {
+    let chat = chats::visible_chat(tx, who, chat_id)?;
+    let ids: Vec<i64> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id FROM messages WHERE chat_id = ?1 AND author = ?2 AND id <= ?3 AND status < ?4 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params![chat_id, AUTHOR_CLIENT, last, STATUS_READ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows
+    };
+    let before = chats::count_unread(tx, chat_id)?;
+    tx.execute(
+        "UPDATE chats SET read_upto = MAX(read_upto, MIN(?1, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?2)))
+         WHERE id = ?2",
+        rusqlite::params![last, chat_id],
+    )?;
+    for id in ids {
+        tx.execute(
+            "UPDATE messages SET status = ?1 WHERE id = ?2",
+            rusqlite::params![STATUS_READ, id],
+        )?;
+        tx.emit(
+            chat.company_id,
+            chat.organization_id,
+            "MessageStatusChanged",
+            vec![Value::from(id), Value::from(STATUS_READ)],
+        )?;
+    }
+    let after = chats::count_unread(tx, chat_id)?;
+    if after != before {
+        tx.emit(
+            chat.company_id,
+            chat.organization_id,
+            "UnreadChanged",
+            vec![Value::from(chat_id), Value::from(after)],
+        )?;
+    }
+    Ok(after)
+}
+
+/// An operator (or the company) is typing in a chat: `Typing(chatId, author)` to its organization.
+pub fn staff_typing(tx: &mut Tx, who: &Principal, chat_id: i64) -> ApiResult<()> {
+    let chat = chats::visible_chat(tx, who, chat_id)?;
+    let author = crate::operators::typing_author(tx, who)?;
+    tx.emit(
+        chat.company_id,
+        chat.organization_id,
+        "Typing",
+        vec![Value::from(chat_id), author],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,15 +1,26 @@
-//! Operators: list, synchronize (create missing by name) and status.
+//! Operators: list, synchronize (create missing by name), status, and who is typing.
 
 use axum::extract::State;
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use crate::app::AppState;
 use crate::auth::{CompanyAuth, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{lenient_i64, query_int, JsonBody, QueryPairs, QueryParams};
+use crate::messages::AUTHOR_OPERATOR;
 use crate::organizations::{visible_org, Organization};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/operator", get(list))
+        .route("/api/operator/synchronize", post(synchronize))
+        .route("/api/operator/status", post(set_status))
+}
 
 pub const ACTIVE: i64 = 0;
 pub const DELETED: i64 = 2;
@@ -175,4 +186,18 @@ pub async fn set_status(
         state.hub.operator_revoked();
     }
     Ok(())
+}
+
+/// Who is typing, as the `Typing` event's second argument: an operator (by name) or the company.
+pub fn typing_author(conn: &Connection, who: &Principal) -> ApiResult<Value> {
+    match who.operator_id() {
+        None => Ok(json!({ "author": AUTHOR_OPERATOR, "operator": null })),
+        Some(id) => {
+            let name: String =
+                conn.query_row("SELECT name FROM operators WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            Ok(json!({ "author": AUTHOR_OPERATOR, "operator": { "id": id, "name": name } }))
+        }
+    }
 }

@@ -1,13 +1,19 @@
 //! Organizations of a company.
 
 use axum::extract::State;
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::{CompanyAuth, Principal};
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/company/organization", get(list))
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Organization {

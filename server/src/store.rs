@@ -1,6 +1,7 @@
 //! SQLite store: one connection behind a mutex, used from blocking threads; schema migrations; the
 //! hub event log. Events are written in the same transaction as the change they describe and are
-//! broadcast while the lock is still held, so live delivery order equals event-id order.
+//! broadcast while the lock is still held, so live delivery order equals event-id order. An event
+//! is a hub target and its JSON arguments; how it goes on the wire is the hub's business.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -92,13 +93,15 @@ ALTER TABLE messages ADD COLUMN operator_id INTEGER REFERENCES operators(id);
 /// The one event the log does not keep (see [`Tx::emit`]).
 const TYPING: &str = "Typing";
 
-/// One logged hub event, ready to send: `frame` is the full invocation including the separator.
+/// One logged hub event: the method clients receive and its arguments, for whoever is entitled
+/// to the organization.
 #[derive(Debug)]
 pub struct HubEvent {
     pub id: i64,
     pub company_id: i64,
     pub organization_id: i64,
-    pub frame: String,
+    pub target: String,
+    pub args: Vec<Value>,
 }
 
 /// A write transaction that can also log hub events.
@@ -117,7 +120,6 @@ impl<'a> std::ops::Deref for Tx<'a> {
 
 impl Tx<'_> {
     /// Log an event for everyone entitled to see the organization; it is broadcast after commit.
-    /// The event id goes last in the arguments as `{"eventId": N}` (see [`Compat::event_args`]).
     /// An event the compat mode does not send is not logged either; then the id is `None`.
     pub fn emit(
         &mut self,
@@ -129,7 +131,8 @@ impl Tx<'_> {
         if !self.compat.sends(target) {
             return Ok(None);
         }
-        let args_json = Value::Array(args.clone()).to_string();
+        let args_json = serde_json::to_string(&args)
+            .map_err(|e| ApiError::Internal(format!("event args: {e}")))?;
         self.tx.execute(
             "INSERT INTO events (company_id, organization_id, target, args, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![company_id, organization_id, target, args_json, now_millis()],
@@ -147,10 +150,8 @@ impl Tx<'_> {
             id,
             company_id,
             organization_id,
-            frame: crate::hub::protocol::event_frame(
-                target,
-                self.compat.event_args(target, args, id),
-            ),
+            target: target.to_string(),
+            args,
         });
         Ok(Some(id))
     }
@@ -165,7 +166,7 @@ pub struct Store {
 
 impl Store {
     /// `event_buffer`: live events held per connection before it has to catch up from the log;
-    /// `compat`: which events are logged and how their frames look.
+    /// `compat`: which events are logged at all.
     pub fn open(path: &Path, event_buffer: usize, compat: Compat) -> anyhow::Result<Store> {
         let mut conn = Connection::open(path)?;
         // WAL + synchronous=FULL: a write is on disk before we answer, and readers do not block it.
@@ -260,10 +261,6 @@ impl Store {
             .map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         f(&mut guard)
     }
-
-    pub fn compat(&self) -> Compat {
-        self.compat
-    }
 }
 
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
@@ -307,7 +304,6 @@ pub fn iso_millis(ms: i64) -> String {
 /// is left out: it is stale by the time anyone replays it.
 pub fn events_after(
     conn: &Connection,
-    compat: Compat,
     company_id: i64,
     organization_id: Option<i64>,
     after: i64,
@@ -336,13 +332,12 @@ pub fn events_after(
         let (id, company_id, organization_id, target, args) = row?;
         let args: Vec<Value> = serde_json::from_str(&args)
             .map_err(|e| ApiError::Internal(format!("event {id} args: {e}")))?;
-        let frame =
-            crate::hub::protocol::event_frame(&target, compat.event_args(&target, args, id));
         out.push(HubEvent {
             id,
             company_id,
             organization_id,
-            frame,
+            target,
+            args,
         });
     }
     Ok(out)
