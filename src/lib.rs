@@ -1,22 +1,23 @@
 //! The ChatHub operator chat panel.
 //!
 //! Pure core, no browser, tested with `cargo test`:
-//! - [`json`]: JSON in and out (the browser's parser in wasm, serde_json natively);
+//! - [`json`]: JSON through serde (serde-wasm-bindgen in the browser, serde_json natively);
 //! - [`codec`]: the SignalR JSON hub protocol;
 //! - [`model`]: the API's objects;
 //! - [`state`]: the panel as data, changed only by `update(state, msg) -> effects`;
 //! - [`window`]: which slice of a long thread is drawn;
 //! - [`backoff`]: the reconnect policy;
 //! - [`media`]: attachments as the hub takes them;
-//! - [`token`]: reading a token's expiry before connecting;
+//! - [`token`]: reading a token's expiry and operator before connecting;
 //! - [`i18n`]: every visible string;
-//! - [`text`]: number and string tools without std's generic machinery.
+//! - [`text`]: small number and string helpers.
 //!
 //! Browser shell, tested with `wasm_bindgen_test`:
 //! - [`mount`]: the loader's entry points, one panel per script element;
-//! - [`panel`]: one panel, owning everything it starts;
+//! - [`panel`]: one panel, owning everything it starts, and its hub link;
+//! - [`tasks`]: async tasks owned by what started them, aborted on drop;
+//! - [`api`] and [`socket`]: the REST calls and the hub's WebSocket (gloo-net);
 //! - [`view`] and [`dom`]: the shadow-root DOM;
-//! - [`socket`] and [`api`]: the hub's WebSocket and the REST calls;
 //! - [`alert`]: the generated chime and opt-in desktop notifications.
 
 pub mod backoff;

@@ -416,42 +416,30 @@ impl Inner {
         self.set_link(Link::Waiting { _retry: retry });
     }
 
-    /// The negotiate answered: open the socket and keep it as the link.
-    fn open(self: &Rc<Self>, api: &Api, connection_token: &str) {
-        let url = socket::url(&api.hub, connection_token, &api.token);
-        let (out, queued) = unbounded();
-        // This link's number once it is set below.
-        let mine = self.generation.get() + 1;
-        let current = {
-            let weak = Rc::downgrade(self);
-            move || weak.upgrade().filter(|p| p.generation.get() == mine)
-        };
-        let frames = current.clone();
-        let task = Task::spawn(async move {
-            socket::run(&url, queued, move |text| {
-                if let Some(p) = frames() {
-                    p.dispatch(Msg::Frame { text, now: now() });
-                }
-            })
-            .await;
-            if let Some(p) = current() {
-                p.dispatch(Msg::SocketClosed);
-                p.schedule_reconnect();
+    /// The negotiate answered: the attempt's task becomes the open link's, with a ticker and the
+    /// queue the socket writes from. Returns the link's number, or `None` if the attempt was replaced.
+    fn opened(self: &Rc<Self>, out: UnboundedSender<String>) -> Option<u64> {
+        let attempt = match self.link.replace(Link::Idle) {
+            Link::Connecting { _attempt } => _attempt,
+            other => {
+                self.link.replace(other);
+                return None;
             }
-        });
+        };
         let weak = Rc::downgrade(self);
         let tick = Interval::new(TICK_MS, move || {
             if let Some(p) = weak.upgrade() {
                 p.dispatch(Msg::Tick { now: now() });
             }
         });
-        self.set_link(Link::Open {
-            _task: task,
+        self.link.replace(Link::Open {
+            _task: attempt,
             out,
             _tick: tick,
         });
         // The handshake is queued at once; the socket writes it when it opens.
         self.dispatch(Msg::SocketOpened { now: now() });
+        Some(self.generation.get())
     }
 
     fn fail_token(self: &Rc<Self>, problem: TokenProblem) {
@@ -795,9 +783,9 @@ impl Inner {
     }
 }
 
-/// One connection attempt: negotiate (given up after [`NEGOTIATE_MS`]), learn the server's
-/// extensions, then open the socket. Whatever fails goes back to the backoff, except a token the
-/// server refuses.
+/// One connection, as one flow: negotiate (given up after [`NEGOTIATE_MS`]), learn the server's
+/// extensions, open the socket, then hand over frames until it closes. Whatever fails goes back to
+/// the backoff, except a token the server refuses.
 async fn connect(weak: Weak<Inner>, api: Api) {
     let negotiated = {
         let negotiate = pin!(api.negotiate());
@@ -807,17 +795,35 @@ async fn connect(weak: Weak<Inner>, api: Api) {
             Either::Right(_) => None,
         }
     };
-    let Some(p) = weak.upgrade() else { return };
-    match negotiated {
-        Some(Ok(n)) => match n.id() {
-            Some(id) => {
-                p.dispatch(Msg::Negotiated(Extensions::from_names(&n.extensions)));
-                p.open(&api, id);
-            }
-            None => p.schedule_reconnect(),
-        },
-        Some(Err(ApiError::Unauthorized)) => p.fail_token(TokenProblem::Expired),
-        Some(Err(ApiError::Forbidden)) => p.fail_refused(),
-        Some(Err(_)) | None => p.schedule_reconnect(),
+    let id = {
+        let Some(p) = weak.upgrade() else { return };
+        let negotiated = match negotiated {
+            Some(Ok(n)) if n.id().is_some() => n,
+            Some(Err(ApiError::Unauthorized)) => return p.fail_token(TokenProblem::Expired),
+            Some(Err(ApiError::Forbidden)) => return p.fail_refused(),
+            _ => return p.schedule_reconnect(),
+        };
+        p.dispatch(Msg::Negotiated(Extensions::from_names(
+            &negotiated.extensions,
+        )));
+        negotiated.id().unwrap_or_default().to_owned()
+    };
+    let (out, queued) = unbounded();
+    let Some(mine) = weak.upgrade().and_then(|p| p.opened(out)) else {
+        return;
+    };
+    // Frames and the end count only while this is still the panel's link.
+    let current = move || weak.upgrade().filter(|p| p.generation.get() == mine);
+    let frames = current.clone();
+    let url = socket::url(&api.hub, &id, &api.token);
+    socket::run(&url, queued, move |text| {
+        if let Some(p) = frames() {
+            p.dispatch(Msg::Frame { text, now: now() });
+        }
+    })
+    .await;
+    if let Some(p) = current() {
+        p.dispatch(Msg::SocketClosed);
+        p.schedule_reconnect();
     }
 }

@@ -5,8 +5,7 @@ use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::{select, Either};
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
-use gloo_net::websocket::{Message, WebSocketError};
-use std::pin::pin;
+use gloo_net::websocket::{Message, State};
 
 /// The socket URL: `http(s)://` becomes `ws(s)://`. Browsers cannot set headers on a WebSocket,
 /// so the token travels in the query string, as the official client sends it.
@@ -33,25 +32,28 @@ pub enum Ended {
 /// `on_frame` (the JSON protocol uses text frames only; binary ones are ignored).
 pub async fn run(
     url: &str,
-    out: UnboundedReceiver<String>,
+    mut out: UnboundedReceiver<String>,
     mut on_frame: impl FnMut(String),
 ) -> Ended {
-    let Ok(ws) = WebSocket::open(url) else {
+    let Ok(mut ws) = WebSocket::open(url) else {
         return Ended::Refused;
     };
-    let (mut write, mut read) = ws.split();
-    let writer = async move {
-        let mut out = out.map(|record| Ok::<_, WebSocketError>(Message::Text(record)));
-        let _ = write.send_all(&mut out).await;
-    };
-    let reader = async move {
-        while let Some(Ok(frame)) = read.next().await {
-            if let Message::Text(text) = frame {
-                on_frame(text);
+    loop {
+        match select(out.next(), ws.next()).await {
+            Either::Left((Some(record), _)) => {
+                // A socket the server is closing would only log a console error per record.
+                if matches!(ws.state(), State::Closing | State::Closed) {
+                    return Ended::Closed;
+                }
+                if ws.send(Message::Text(record)).await.is_err() {
+                    return Ended::Closed;
+                }
+            }
+            Either::Right((Some(Ok(Message::Text(text))), _)) => on_frame(text),
+            Either::Right((Some(Ok(Message::Bytes(_))), _)) => {}
+            Either::Left((None, _)) | Either::Right((Some(Err(_)) | None, _)) => {
+                return Ended::Closed
             }
         }
-    };
-    match select(pin!(writer), pin!(reader)).await {
-        Either::Left(_) | Either::Right(_) => Ended::Closed,
     }
 }
