@@ -17,10 +17,7 @@ mod input;
 mod list;
 mod thread;
 
-use crate::dom::{
-    at, attrs, child, class, element, flag, get, has, len, number, same, set_value, string, text,
-    truth, value, Listener,
-};
+use crate::dom::{attrs, child, flag, has, text, Listener};
 use crate::i18n::Strings;
 use crate::state::{Conn, Dirty, State};
 use crate::text::num;
@@ -30,7 +27,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, ShadowRoot, Url,
+    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, NodeList, ShadowRoot, ShadowRootInit, ShadowRootMode, Url,
 };
 
 const CSS: &str = include_str!("style.css");
@@ -85,6 +83,67 @@ pub enum UiEvent {
     },
 }
 
+/// What a button does. It is written on the button as `data-action` and read back by the click
+/// handler; classes are for styling only, so a button may carry several and a theme or a later
+/// change may add one without taking the button's handler away.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Action {
+    Launcher,
+    Close,
+    Notify,
+    Back,
+    /// A row of the chat list (it also carries `data-chat`).
+    Chat,
+    /// A failed send's retry (it also carries `data-retry`).
+    Retry,
+    Send,
+    Dismiss,
+    Attach,
+}
+
+impl Action {
+    const ALL: [Action; 9] = [
+        Action::Launcher,
+        Action::Close,
+        Action::Notify,
+        Action::Back,
+        Action::Chat,
+        Action::Retry,
+        Action::Send,
+        Action::Dismiss,
+        Action::Attach,
+    ];
+
+    /// The `data-action` value, also the button's class (the stylesheet and the tests select by it).
+    fn name(self) -> &'static str {
+        match self {
+            Action::Launcher => "launcher",
+            Action::Close => "close",
+            Action::Notify => "notify",
+            Action::Back => "back",
+            Action::Chat => "chat",
+            Action::Retry => "retry",
+            Action::Send => "send",
+            Action::Dismiss => "dismiss",
+            Action::Attach => "attach",
+        }
+    }
+
+    /// The action written on `el`, if any.
+    fn of(el: &Element) -> Option<Action> {
+        let name = el.get_attribute("data-action")?;
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Marks `el` as doing this action.
+    fn mark(self, el: &Element) {
+        attrs(el, &[("data-action", self.name())]);
+    }
+}
+
+/// The chat rows, for `querySelector`: by action, like the click handler.
+const CHAT_ROWS: &str = "[data-action='chat']";
+
 /// How the host page placed the panel.
 pub struct Placement<'a> {
     pub host_id: &'a str,
@@ -110,7 +169,7 @@ fn key(prefix: &str, n: u8) -> String {
 
 fn shadow(host: &Element) -> ShadowRoot {
     let root = host
-        .attach_shadow(crate::dom::object(&[("mode", &"open".into())]).unchecked_ref())
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .expect_throw("attach_shadow");
     let sheet = CssStyleSheet::new().expect_throw("CSSStyleSheet");
     let _ = sheet.replace_sync(CSS);
@@ -129,10 +188,11 @@ fn icon(doc: &Document, parent: &Element, d: &str) -> Element {
     path
 }
 
-/// A `<button type=button>`, with an icon when `d` is not empty.
-fn button(doc: &Document, parent: &Element, class: &str, d: &str) -> Element {
-    let b = child(doc, parent, "button", class);
+/// A `<button type=button>` doing `action` (also its class), with an icon when `d` is not empty.
+fn button(doc: &Document, parent: &Element, action: Action, d: &str) -> Element {
+    let b = child(doc, parent, "button", action.name());
     attrs(&b, &[("type", "button")]);
+    action.mark(&b);
     if !d.is_empty() {
         icon(doc, &b, d);
     }
@@ -169,21 +229,29 @@ fn safe_url(url: &str) -> bool {
 
 /// How far an element is scrolled from its end.
 fn below(el: &Element) -> i32 {
-    px(el, "scrollHeight") - px(el, "scrollTop") - px(el, "clientHeight")
+    el.scroll_height() - el.scroll_top() - el.client_height()
 }
 
-/// A layout figure in pixels (`scrollTop`, `clientHeight`...).
-fn px(el: &Element, key: &str) -> i32 {
-    number(el, key) as i32
-}
-
+/// Moves focus to `el`; every element the panel focuses is an HTML element.
 fn focus(el: &Element) {
-    let _ = el.unchecked_ref::<HtmlElement>().focus();
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// The same element (`===`), whatever types the two are seen through.
+fn is(a: &Element, b: &Element) -> bool {
+    a == b
+}
+
+/// The elements of a `querySelectorAll` result, in document order.
+fn elements(list: NodeList) -> impl Iterator<Item = Element> {
+    (0..list.length()).filter_map(move |i| list.item(i)?.dyn_into().ok())
 }
 
 /// The element an event happened on: the listeners sit on elements and hear only their elements.
 fn target(e: &Event) -> Option<Element> {
-    element(e, "target")
+    e.target()?.dyn_into().ok()
 }
 
 /// Wraps a handler so the listener holds the view weakly: one closure type for every listener.
@@ -226,19 +294,19 @@ pub struct Ui {
     note_text: Element,
     dismiss: Element,
     body: Element,
-    search: Element,
-    filter: Element,
+    search: HtmlInputElement,
+    filter: HtmlSelectElement,
     list: Element,
     head: Element,
     title: Element,
     /// Who the open chat is assigned to.
     assignee: Element,
-    status: Element,
+    status: HtmlSelectElement,
     messages: Element,
     typing: Element,
     form: Element,
     file: HtmlInputElement,
-    composer: Element,
+    composer: HtmlTextAreaElement,
     counter: Element,
     send: Element,
     labels: Vec<Binding>,
@@ -289,7 +357,8 @@ impl Ui {
         let parent = place
             .container
             .clone()
-            .unwrap_or_else(|| get(doc, "body").unchecked_into());
+            .or_else(|| doc.body().map(Into::into))
+            .expect_throw("no body to mount the panel in");
         let host = child(doc, &parent, "div", "");
         let theme = match place.theme.as_deref() {
             Some("dark") => "dark",
@@ -313,7 +382,7 @@ impl Ui {
         root.append_child(&top).expect_throw("append");
         let mut b: Vec<Binding> = Vec::new();
 
-        let launcher = button(doc, &top, "launcher", CHAT);
+        let launcher = button(doc, &top, Action::Launcher, CHAT);
         attrs(
             &launcher,
             &[("part", "launcher"), ("aria-expanded", "false")],
@@ -330,10 +399,10 @@ impl Ui {
         b.push((child(doc, &header, "h2", ""), "", "title"));
         let conn = child(doc, &header, "span", "conn");
         attrs(&conn, &[("role", "status")]);
-        let notify = button(doc, &header, "notify", "");
+        let notify = button(doc, &header, Action::Notify, "");
         attrs(&notify, &[("hidden", "")]);
         let bell = icon(doc, &notify, BELL);
-        let close = button(doc, &header, "close", CLOSE);
+        let close = button(doc, &header, Action::Close, CLOSE);
         b.push((close, "aria-label", "close"));
 
         let notice = child(doc, &panel, "div", "notice");
@@ -364,7 +433,7 @@ impl Ui {
         attrs(&note, &[("part", "note")]);
         let note_text = child(doc, &note, "span", "note-text");
         attrs(&note_text, &[("role", "status"), ("aria-live", "polite")]);
-        let dismiss = button(doc, &note, "dismiss", CLOSE);
+        let dismiss = button(doc, &note, Action::Dismiss, CLOSE);
         attrs(&dismiss, &[("hidden", "")]);
         b.push((dismiss.clone(), "aria-label", "dismiss"));
 
@@ -384,7 +453,7 @@ impl Ui {
         attrs(&thread, &[("part", "thread")]);
         let head = child(doc, &thread, "div", "thread-head");
         attrs(&head, &[("hidden", "")]);
-        let back = button(doc, &head, "back", BACK);
+        let back = button(doc, &head, Action::Back, BACK);
         b.push((back, "aria-label", "back"));
         let title = child(doc, &head, "span", "thread-title");
         let assignee = child(doc, &head, "span", "assignee");
@@ -402,7 +471,7 @@ impl Ui {
         attrs(&form, &[("part", "composer"), ("hidden", "")]);
         let counter = child(doc, &form, "span", "counter");
         attrs(&counter, &[("id", "left"), ("hidden", "")]);
-        let attach = button(doc, &form, "attach", CLIP);
+        let attach = button(doc, &form, Action::Attach, CLIP);
         b.push((attach, "aria-label", "attach"));
         let file = child(doc, &form, "input", "upload");
         attrs(
@@ -414,7 +483,7 @@ impl Ui {
         attrs(&composer, &[("rows", "1"), ("aria-describedby", "left")]);
         b.push((composer.clone(), "aria-label", "composer.label"));
         b.push((composer.clone(), "placeholder", "composer.placeholder"));
-        let send = button(doc, &form, "send", "");
+        let send = button(doc, &form, Action::Send, "");
         b.push((send.clone(), "", "send"));
         b.push((send.clone(), "aria-label", "send"));
 
@@ -444,18 +513,18 @@ impl Ui {
             note_text,
             dismiss,
             body,
-            search,
-            filter,
+            search: search.unchecked_into(),
+            filter: filter.unchecked_into(),
             list,
             head,
             title,
             assignee,
-            status,
+            status: status.unchecked_into(),
             messages,
             typing,
             form,
             file: file.unchecked_into(),
-            composer,
+            composer: composer.unchecked_into(),
             counter,
             send,
             labels: b,
@@ -539,7 +608,7 @@ impl Ui {
 
     /// The focused element in the shadow root.
     fn focused(&self) -> Option<Element> {
-        element(&self.root, "activeElement")
+        self.root.active_element()
     }
 
     fn show(&self, open: bool) {
@@ -552,8 +621,7 @@ impl Ui {
         );
         if open {
             if self.stuck.get() {
-                self.messages
-                    .set_scroll_top(px(&self.messages, "scrollHeight"));
+                self.messages.set_scroll_top(self.messages.scroll_height());
             }
             self.edges();
             self.flush_later();
@@ -581,7 +649,7 @@ impl Ui {
 
     /// Empties the notice line. Focus on its dismiss button goes where work continues.
     pub fn clear_notice(&self) {
-        let had_focus = self.focused().is_some_and(|f| same(&f, &self.dismiss));
+        let had_focus = self.focused().is_some_and(|f| f == self.dismiss);
         self.note_text.set_text_content(None);
         flag(&self.note, "data-shown", false);
         flag(&self.dismiss, "hidden", true);
@@ -598,11 +666,12 @@ impl Ui {
         let line = {
             let s = self.strings.borrow();
             let tenths = (bytes.saturating_mul(10)).div_ceil(MB);
-            let options = crate::dom::object(&[("maximumFractionDigits", &1.into())]);
+            let options = js_sys::Intl::NumberFormatOptions::new();
+            options.set_maximum_fraction_digits(1);
             let f =
                 js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&s.lang().into()), &options);
-            let size = get(&f, "format")
-                .unchecked_into::<js_sys::Function>()
+            let size = f
+                .format()
                 .call1(&JsValue::NULL, &(tenths as f64 / 10.0).into())
                 .ok()
                 .and_then(|v| v.as_string())
@@ -616,7 +685,7 @@ impl Ui {
     }
 
     pub fn set_draft(&self, text: &str) {
-        set_value(&self.composer, text);
+        self.composer.set_value(text);
         self.count();
     }
 
@@ -695,12 +764,12 @@ impl Ui {
     fn edges(&self) {
         let (l, m) = (&self.list, &self.messages);
         let mut later = self.later.borrow_mut();
-        if self.more.get() && px(l, "clientHeight") > 0 && below(l) < 100 {
+        if self.more.get() && l.client_height() > 0 && below(l) < 100 {
             self.more.set(false);
             later.push(UiEvent::MoreChats);
         }
-        if px(m, "clientHeight") > 0 {
-            if self.older.get() && px(m, "scrollTop") < 150 {
+        if m.client_height() > 0 {
+            if self.older.get() && m.scroll_top() < 150 {
                 self.older.set(false);
                 later.push(UiEvent::Older);
             } else if self.newer.get() && below(m) < 150 {
