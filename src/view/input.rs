@@ -19,9 +19,9 @@ impl Ui {
         let n = self.composer.value().chars().count();
         let over = n > LIMIT;
         let left = LIMIT.saturating_sub(n);
-        flag(&self.counter, "hidden", left > NEAR);
+        hide(&self.counter, left > NEAR);
         flag(&self.counter, "data-over", over);
-        flag(&self.send, "disabled", over);
+        self.send.set_disabled(over);
         if over {
             attrs(&self.composer, &[("aria-invalid", "true")]);
         } else {
@@ -127,8 +127,8 @@ impl Ui {
                     _ => last,
                 };
                 if let Some(next) = rows.get(j) {
-                    attrs(&t, &[("tabindex", "-1")]);
-                    attrs(next, &[("tabindex", "0")]);
+                    tab_stop(&t, false);
+                    tab_stop(next, true);
                     focus(next);
                 }
             }

@@ -14,7 +14,7 @@ impl Ui {
             &self.list,
         );
         let unread = state.unread();
-        flag(&self.badge, "hidden", unread == 0);
+        hide(&self.badge, unread == 0);
         self.badge.set_text_content(Some(&num(unread.into())));
         self.filter
             .set_value(state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]));
@@ -36,13 +36,9 @@ impl Ui {
             let id = num(chat.id);
             attrs(
                 &b,
-                &[
-                    ("type", "button"),
-                    ("data-chat", &id),
-                    ("part", "chat"),
-                    ("tabindex", "-1"),
-                ],
+                &[("type", "button"), ("data-chat", &id), ("part", "chat")],
             );
+            tab_stop(&b, false);
             if state.open == Some(chat.id) {
                 attrs(&b, &[("aria-current", "true")]);
             }
@@ -97,7 +93,7 @@ impl Ui {
             );
         }
         if let Some(b) = stop.or(first) {
-            attrs(&b, &[("tabindex", "0")]);
+            tab_stop(&b, true);
             if focused.is_some() {
                 focus(&b);
             }

@@ -27,8 +27,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTextAreaElement, NodeList, ShadowRoot, ShadowRootInit, ShadowRootMode, Url,
+    CssStyleSheet, Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement,
+    HtmlSelectElement, HtmlTextAreaElement, NodeList, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    Url,
 };
 
 const CSS: &str = include_str!("style.css");
@@ -239,6 +240,25 @@ fn focus(el: &Element) {
     }
 }
 
+/// Shows or hides an element through its `hidden` property (reflected as the attribute, which the
+/// stylesheet and the tests read). Every element the panel hides is an HTML element.
+fn hide(el: &Element, hidden: bool) {
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        el.set_hidden(hidden);
+    }
+}
+
+fn hidden(el: &Element) -> bool {
+    el.dyn_ref::<HtmlElement>().is_some_and(HtmlElement::hidden)
+}
+
+/// Makes a chat row the list's one tab stop, or takes that away (the list has roving focus).
+fn tab_stop(el: &Element, stop: bool) {
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        el.set_tab_index(if stop { 0 } else { -1 });
+    }
+}
+
 /// The same element (`===`), whatever types the two are seen through.
 fn is(a: &Element, b: &Element) -> bool {
     a == b
@@ -308,7 +328,7 @@ pub struct Ui {
     file: HtmlInputElement,
     composer: HtmlTextAreaElement,
     counter: Element,
-    send: Element,
+    send: HtmlButtonElement,
     labels: Vec<Binding>,
     strings: RefCell<Strings>,
     fmt: RefCell<Fmt>,
@@ -389,10 +409,12 @@ impl Ui {
         );
         b.push((launcher.clone(), "aria-label", "open"));
         let badge = child(doc, &launcher, "span", "badge");
-        attrs(&badge, &[("part", "badge"), ("hidden", "")]);
+        attrs(&badge, &[("part", "badge")]);
+        hide(&badge, true);
 
         let panel = child(doc, &top, "section", "panel");
-        attrs(&panel, &[("part", "panel"), ("hidden", "")]);
+        attrs(&panel, &[("part", "panel")]);
+        hide(&panel, true);
         b.push((panel.clone(), "aria-label", "title"));
         let header = child(doc, &panel, "header", "");
         attrs(&header, &[("part", "header")]);
@@ -400,16 +422,14 @@ impl Ui {
         let conn = child(doc, &header, "span", "conn");
         attrs(&conn, &[("role", "status")]);
         let notify = button(doc, &header, Action::Notify, "");
-        attrs(&notify, &[("hidden", "")]);
+        hide(&notify, true);
         let bell = icon(doc, &notify, BELL);
         let close = button(doc, &header, Action::Close, CLOSE);
         b.push((close, "aria-label", "close"));
 
         let notice = child(doc, &panel, "div", "notice");
-        attrs(
-            &notice,
-            &[("role", "alert"), ("part", "notice"), ("hidden", "")],
-        );
+        attrs(&notice, &[("role", "alert"), ("part", "notice")]);
+        hide(&notice, true);
         let notice_text = child(doc, &notice, "span", "");
         if let Some(email) = place.fallback_email.filter(|e| !e.contains(['\n', '?'])) {
             let mut href = String::from("mailto:");
@@ -434,7 +454,7 @@ impl Ui {
         let note_text = child(doc, &note, "span", "note-text");
         attrs(&note_text, &[("role", "status"), ("aria-live", "polite")]);
         let dismiss = button(doc, &note, Action::Dismiss, CLOSE);
-        attrs(&dismiss, &[("hidden", "")]);
+        hide(&dismiss, true);
         b.push((dismiss.clone(), "aria-label", "dismiss"));
 
         let body = child(doc, &panel, "div", "body");
@@ -452,7 +472,7 @@ impl Ui {
         let thread = child(doc, &body, "div", "thread");
         attrs(&thread, &[("part", "thread")]);
         let head = child(doc, &thread, "div", "thread-head");
-        attrs(&head, &[("hidden", "")]);
+        hide(&head, true);
         let back = button(doc, &head, Action::Back, BACK);
         b.push((back, "aria-label", "back"));
         let title = child(doc, &head, "span", "thread-title");
@@ -460,24 +480,26 @@ impl Ui {
         let status = statuses(doc, &head, "status", false, &mut b);
         b.push((status.clone(), "aria-label", "status.label"));
         let messages = child(doc, &thread, "div", "messages");
-        attrs(
-            &messages,
-            &[("role", "log"), ("aria-live", "polite"), ("tabindex", "0")],
-        );
+        attrs(&messages, &[("role", "log"), ("aria-live", "polite")]);
+        // Focusable, so the thread scrolls from the keyboard.
+        tab_stop(&messages, true);
         b.push((messages.clone(), "aria-label", "thread.label"));
         let typing = child(doc, &thread, "div", "typing");
-        attrs(&typing, &[("aria-live", "polite"), ("hidden", "")]);
+        attrs(&typing, &[("aria-live", "polite")]);
+        hide(&typing, true);
         let form = child(doc, &thread, "div", "composer");
-        attrs(&form, &[("part", "composer"), ("hidden", "")]);
+        attrs(&form, &[("part", "composer")]);
+        hide(&form, true);
         let counter = child(doc, &form, "span", "counter");
-        attrs(&counter, &[("id", "left"), ("hidden", "")]);
+        attrs(&counter, &[("id", "left")]);
+        hide(&counter, true);
         let attach = button(doc, &form, Action::Attach, CLIP);
         b.push((attach, "aria-label", "attach"));
         let file = child(doc, &form, "input", "upload");
-        attrs(
-            &file,
-            &[("type", "file"), ("hidden", ""), ("tabindex", "-1")],
-        );
+        attrs(&file, &[("type", "file")]);
+        // Reached through the attach button only.
+        hide(&file, true);
+        tab_stop(&file, false);
         b.push((file.clone(), "aria-label", "attach"));
         let composer = child(doc, &form, "textarea", "");
         attrs(&composer, &[("rows", "1"), ("aria-describedby", "left")]);
@@ -526,7 +548,7 @@ impl Ui {
             file: file.unchecked_into(),
             composer: composer.unchecked_into(),
             counter,
-            send,
+            send: send.unchecked_into(),
             labels: b,
             fmt: RefCell::new(Fmt::new(strings.lang())),
             strings: RefCell::new(strings),
@@ -580,10 +602,9 @@ impl Ui {
     }
 
     pub fn is_open(&self) -> bool {
-        !has(&self.panel, "hidden")
+        !hidden(&self.panel)
     }
 
-    /// Shows or hides the panel, moving focus with it.
     /// Shows or hides the panel. Focus follows only a real change, and closing returns it to the
     /// launcher only from inside the panel, so the page's own focus is never taken.
     pub fn set_open(&self, open: bool) {
@@ -613,8 +634,8 @@ impl Ui {
 
     fn show(&self, open: bool) {
         let inline = has(&self.host, "data-inline");
-        flag(&self.panel, "hidden", !open && !inline);
-        flag(&self.launcher, "hidden", open || inline);
+        hide(&self.panel, !open && !inline);
+        hide(&self.launcher, open || inline);
         attrs(
             &self.launcher,
             &[("aria-expanded", if open { "true" } else { "false" })],
@@ -630,7 +651,7 @@ impl Ui {
 
     /// Focus where work continues: the composer of the open chat, else the search box.
     fn focus_work(&self) {
-        if has(&self.form, "hidden") {
+        if hidden(&self.form) {
             focus(&self.search);
         } else {
             focus(&self.composer);
@@ -644,7 +665,7 @@ impl Ui {
         self.note_text.set_text_content(None);
         self.note_text.set_text_content(Some(text));
         flag(&self.note, "data-shown", true);
-        flag(&self.dismiss, "hidden", false);
+        hide(&self.dismiss, false);
     }
 
     /// Empties the notice line. Focus on its dismiss button goes where work continues.
@@ -652,7 +673,7 @@ impl Ui {
         let had_focus = self.focused().is_some_and(|f| f == self.dismiss);
         self.note_text.set_text_content(None);
         flag(&self.note, "data-shown", false);
-        flag(&self.dismiss, "hidden", true);
+        hide(&self.dismiss, true);
         if had_focus {
             self.focus_work();
         }
@@ -694,7 +715,7 @@ impl Ui {
     pub fn set_notify(&self, key: Option<&'static str>) {
         self.notify_key.set(key);
         let n = &self.notify;
-        flag(n, "hidden", key.is_none());
+        hide(n, key.is_none());
         if let Some(key) = key {
             let s = self.strings.borrow();
             let label = s.get(key);
@@ -750,7 +771,7 @@ impl Ui {
             conn,
             Conn::Offline | Conn::Expired | Conn::Invalid | Conn::Refused
         );
-        flag(&self.notice, "hidden", !problem);
+        hide(&self.notice, !problem);
         if problem {
             let mut k = String::from("notice.");
             k.push_str(name);

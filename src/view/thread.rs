@@ -47,8 +47,8 @@ impl Ui {
     pub(super) fn render_head(&self, state: &State) {
         let open = state.open;
         let chat = open.and_then(|id| state.chat(id));
-        flag(&self.head, "hidden", open.is_none());
-        flag(&self.form, "hidden", open.is_none());
+        hide(&self.head, open.is_none());
+        hide(&self.form, open.is_none());
         flag(&self.body, "data-open", open.is_some());
         self.title
             .set_text_content(Some(chat.map_or("", |c| c.title())));
@@ -56,12 +56,12 @@ impl Ui {
             .and_then(|c| c.operator.as_ref())
             .and_then(|o| o.name.as_deref())
             .filter(|n| !n.trim().is_empty());
-        flag(&self.assignee, "hidden", assignee.is_none());
+        hide(&self.assignee, assignee.is_none());
         if let Some(name) = assignee {
             let line = self.strings.borrow().fill("assigned", &[("name", name)]);
             self.assignee.set_text_content(Some(&line));
         }
-        flag(&self.status, "hidden", chat.is_none());
+        hide(&self.status, chat.is_none());
         if let Some(c) = chat {
             self.status
                 .set_value(DIGITS[usize::from(c.chat_status.min(4))]);
@@ -76,7 +76,7 @@ impl Ui {
         let name = state
             .typing_name()
             .map(|n| if n.is_empty() { title } else { n });
-        flag(&self.typing, "hidden", name.is_none());
+        hide(&self.typing, name.is_none());
         if let Some(name) = name {
             let line = self.strings.borrow().fill("typing", &[("name", name)]);
             self.typing.set_text_content(Some(&line));
