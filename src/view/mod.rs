@@ -259,6 +259,13 @@ fn tab_stop(el: &Element, stop: bool) {
     }
 }
 
+/// An element the view just made, as its HTML type: a tag changed without its field's type fails
+/// at mount, not later in a setter the element does not have.
+fn typed<T: JsCast>(el: Element) -> T {
+    el.dyn_into()
+        .expect_throw("an element of another type than its field")
+}
+
 /// The same element (`===`), whatever types the two are seen through.
 fn is(a: &Element, b: &Element) -> bool {
     a == b
@@ -535,20 +542,20 @@ impl Ui {
             note_text,
             dismiss,
             body,
-            search: search.unchecked_into(),
-            filter: filter.unchecked_into(),
+            search: typed(search),
+            filter: typed(filter),
             list,
             head,
             title,
             assignee,
-            status: status.unchecked_into(),
+            status: typed(status),
             messages,
             typing,
             form,
-            file: file.unchecked_into(),
-            composer: composer.unchecked_into(),
+            file: typed(file),
+            composer: typed(composer),
             counter,
-            send: send.unchecked_into(),
+            send: typed(send),
             labels: b,
             fmt: RefCell::new(Fmt::new(strings.lang())),
             strings: RefCell::new(strings),
