@@ -1,9 +1,8 @@
 //! Telling the operator about a new client message when they are not looking: a short generated
 //! chime (Web Audio, no sound file to download) and opt-in desktop notifications.
 
-use crate::dom::{get, number};
 use wasm_bindgen::prelude::*;
-use web_sys::{AudioContext, AudioNode, AudioParam, Notification};
+use web_sys::{AudioContext, Notification, NotificationOptions, NotificationPermission};
 
 /// The panel's audio context, made on the first chime and closed on drop.
 #[derive(Default)]
@@ -19,23 +18,21 @@ impl Chime {
         }
         let Some(ctx) = &self.ctx else { return };
         let _ = ctx.resume();
-        let t = number(ctx, "currentTime");
+        let t = ctx.current_time();
         for (i, freq) in [880.0f32, 1320.0].into_iter().enumerate() {
             let start = t + 0.12 * i as f64;
             let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
                 return;
             };
             // An oscillator is a sine wave unless told otherwise.
-            get(&osc, "frequency")
-                .unchecked_into::<AudioParam>()
-                .set_value(freq);
-            let g: AudioParam = get(&gain, "gain").unchecked_into();
+            osc.frequency().set_value(freq);
+            let g = gain.gain();
             let _ = g.set_value_at_time(0.0001, start);
             let _ = g.exponential_ramp_to_value_at_time(0.2, start + 0.01);
             let _ = g.exponential_ramp_to_value_at_time(0.0001, start + 0.18);
-            let _ = osc.connect_with_audio_node(&gain).and_then(|_| {
-                gain.connect_with_audio_node(get(ctx, "destination").unchecked_ref::<AudioNode>())
-            });
+            let _ = osc
+                .connect_with_audio_node(&gain)
+                .and_then(|_| gain.connect_with_audio_node(&ctx.destination()));
             let _ = osc.start_with_when(start);
             let _ = osc.stop_with_when(start + 0.2);
         }
@@ -45,22 +42,31 @@ impl Chime {
 impl Drop for Chime {
     fn drop(&mut self) {
         if let Some(ctx) = self.ctx.take() {
-            crate::dom::close(&ctx);
+            let _ = ctx.close();
         }
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The `Notification` interface, `None` where the page has none (an old browser, an insecure
+    /// context in some browsers, a webview): `Notification.permission` would throw there.
+    #[wasm_bindgen(thread_local_v2, js_name = Notification)]
+    static NOTIFICATION: Option<js_sys::Object>;
+}
+
 /// `Notification.permission`, or `None` where the browser has no desktop notifications at all.
-fn permission() -> Option<String> {
-    let api = get(&crate::dom::window(), "Notification");
-    (!api.is_undefined()).then(|| crate::dom::string(&api, "permission"))
+fn permission() -> Option<NotificationPermission> {
+    NOTIFICATION
+        .with(Option::is_some)
+        .then(Notification::permission)
 }
 
 /// The string key describing the notification permission, for the header's opt-in control.
 pub fn notify_key() -> Option<&'static str> {
-    Some(match permission()?.as_str() {
-        "granted" => "notify.on",
-        "denied" => "notify.blocked",
+    Some(match permission()? {
+        NotificationPermission::Granted => "notify.on",
+        NotificationPermission::Denied => "notify.blocked",
         _ => "notify.enable",
     })
 }
@@ -70,6 +76,8 @@ pub fn notify(title: &str, body: &str, tag: &str) -> Option<Notification> {
     if notify_key() != Some("notify.on") {
         return None;
     }
-    let options = crate::dom::object(&[("body", &body.into()), ("tag", &tag.into())]);
-    Notification::new_with_options(title, options.unchecked_ref()).ok()
+    let options = NotificationOptions::new();
+    options.set_body(body);
+    options.set_tag(tag);
+    Notification::new_with_options(title, &options).ok()
 }

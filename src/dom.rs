@@ -27,10 +27,8 @@ pub fn attrs(el: &Element, pairs: &[(&str, &str)]) {
     }
 }
 
-// The helpers below use the attribute and `value` bindings the panel needs anyway: each other
-// binding would be one more import in the wasm and one more function in the glue.
-
-/// Sets or removes a boolean attribute such as `hidden`.
+/// Sets or removes a boolean attribute with no typed property of its own (`data-*`, `aria-*`);
+/// `hidden`, `disabled` and `tabIndex` have typed setters.
 pub fn flag(el: &Element, name: &str, on: bool) {
     let _ = match on {
         true => el.set_attribute(name, ""),
@@ -40,20 +38,6 @@ pub fn flag(el: &Element, name: &str, on: bool) {
 
 pub fn has(el: &Element, name: &str) -> bool {
     el.get_attribute(name).is_some()
-}
-
-pub fn class(el: &Element) -> String {
-    el.get_attribute("class").unwrap_or_default()
-}
-
-/// A form control's `value` (input, textarea and select all have one).
-pub fn value(el: &Element) -> String {
-    string(el, "value")
-}
-
-pub fn set_value(el: &Element, value: &str) {
-    el.unchecked_ref::<web_sys::HtmlInputElement>()
-        .set_value(value)
 }
 
 /// Removes every child.
@@ -133,9 +117,9 @@ pub fn object(pairs: &[(&str, &JsValue)]) -> js_sys::Object {
     o
 }
 
-// Properties are read through two bindings, `Reflect.get` by name and by index, instead of one
-// web-sys getter each: every getter is one more import in the wasm and one more function in the glue
-// (about 25 B gzip each, 30 of them).
+// Reading properties by name, through `Reflect.get`: a misspelt name compiles and reads `undefined`.
+// The view and the alerts use web-sys's typed getters instead; these remain for the code that still
+// reads the network's and the page's objects by name (the panel, the API, the socket, `json`).
 
 /// `target[key]` (the property, with its getter run on `target`).
 pub fn get(target: &JsValue, key: &str) -> JsValue {
@@ -157,12 +141,6 @@ pub fn string(target: &JsValue, key: &str) -> String {
 
 pub fn truth(target: &JsValue, key: &str) -> bool {
     get(target, key).as_bool().unwrap_or_default()
-}
-
-/// `target[key]` when it holds an element (`activeElement`, an event's `target`), not null.
-pub fn element(target: &JsValue, key: &str) -> Option<Element> {
-    let v = get(target, key);
-    (!v.is_null_or_undefined()).then(|| v.unchecked_into())
 }
 
 /// The same JS object (`===`; web-sys's `==` on elements is `Object.is`, one more binding).

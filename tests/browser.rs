@@ -164,6 +164,9 @@ mod view {
             el.value = value;
             el.dispatchEvent(new Event('input', {bubbles: true}));
         }
+        export function tap(el) {
+            el.dispatchEvent(new MouseEvent('click', {bubbles: true, composed: true}));
+        }
         export function change(el, value) {
             el.value = value;
             el.dispatchEvent(new Event('change', {bubbles: true}));
@@ -171,6 +174,7 @@ mod view {
     ")]
     extern "C" {
         fn key(el: &Element, key: &str);
+        fn tap(el: &Element);
         fn change(el: &Element, value: &str);
         fn input(el: &Element, value: &str);
     }
@@ -202,6 +206,8 @@ mod view {
                 url,
             } => format!("media {chat_id} {message_id} {url}"),
             UiEvent::Close => "close".into(),
+            UiEvent::Toggle => "toggle".into(),
+            UiEvent::Back => "back".into(),
             UiEvent::Older => "older".into(),
             UiEvent::Newer => "newer".into(),
             UiEvent::MoreChats => "more".into(),
@@ -632,6 +638,68 @@ mod view {
         assert_eq!(root.active_element().unwrap().tag_name(), "TEXTAREA");
         key(&root.active_element().unwrap(), "Escape");
         assert_eq!(seen.borrow().last().unwrap(), "close");
+    }
+
+    #[wasm_bindgen_test]
+    fn buttons_are_routed_by_their_action_so_an_extra_class_keeps_them_working() {
+        let (view, root, seen) = build("actions", None);
+        let mut s = state(&[chat_json(1, 1, "A"), chat_json(2, 1, "B")]);
+        open(&mut s, 1, vec![], History::Start);
+        view.render(&s, ALL);
+        let click = |css: &str| {
+            let b = q(&root, css);
+            let class = b.get_attribute("class").unwrap();
+            b.set_attribute("class", &format!("{class} themed highlight"))
+                .unwrap();
+            b.unchecked_ref::<HtmlElement>().click();
+            seen.borrow().last().cloned().unwrap_or_default()
+        };
+        assert_eq!(click("button.launcher"), "toggle");
+        assert_eq!(click("button.close"), "close");
+        assert_eq!(click("button.back"), "back");
+        assert_eq!(click("button.chat[data-chat='2']"), "open 2");
+        // A click on the icon inside a button is the button's.
+        seen.borrow_mut().clear();
+        tap(&q(&root, "button.launcher svg path"));
+        assert_eq!(*seen.borrow(), ["toggle"]);
+        // Send, with the composer's text.
+        let area = q(&root, "textarea");
+        input(&area, "hello");
+        assert_eq!(click("button.send"), "send 1 hello");
+        // The keyboard finds chat rows by their action too.
+        view.set_open(true);
+        let row = q(&root, "button.chat[data-chat='1']");
+        row.set_attribute("class", "chat themed").unwrap();
+        row.unchecked_ref::<HtmlElement>().focus().unwrap();
+        // The newest activity comes first: chat 2 is above chat 1.
+        key(&row, "ArrowUp");
+        assert_eq!(
+            root.active_element()
+                .and_then(|e| e.get_attribute("data-chat"))
+                .as_deref(),
+            Some("2")
+        );
+        key(&root.active_element().unwrap(), "Enter");
+        assert_eq!(seen.borrow().last().unwrap(), "open 2");
+        // Every button says what it does.
+        let all = root.query_selector_all("button").unwrap();
+        for i in 0..all.length() {
+            let b: Element = all.item(i).unwrap().unchecked_into();
+            assert!(
+                b.has_attribute("data-action"),
+                "{:?} has no data-action",
+                b.get_attribute("class")
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn the_notification_control_reads_the_permission() {
+        // Chrome has desktop notifications; a test page has not been granted them.
+        assert!(matches!(
+            operator_chat_panel::alert::notify_key(),
+            Some("notify.enable" | "notify.blocked")
+        ));
     }
 
     #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 //! Dates and times in the panel's language, through the browser's `Intl`.
 
 use super::*;
+use js_sys::Intl::{DateTimeFormat, DateTimeFormatOptions, DateTimeStyle};
 use js_sys::{Date, Function};
 
 /// The locale's `Intl.DateTimeFormat(...).format` functions, made once per language.
@@ -10,18 +11,19 @@ pub(super) struct Fmt {
     pub short: Function,
 }
 
-fn intl(lang: &str, key: &str, value: &str) -> Function {
-    let options = crate::dom::object(&[(key, &value.into())]);
-    let f = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&lang.into()), &options);
-    get(&f, "format").unchecked_into()
+/// `format` of a formatter for `lang` with `options` set by `set`.
+fn intl(lang: &str, set: impl FnOnce(&DateTimeFormatOptions)) -> Function {
+    let options = DateTimeFormatOptions::new();
+    set(&options);
+    DateTimeFormat::new(&js_sys::Array::of1(&lang.into()), &options).format()
 }
 
 impl Fmt {
     pub fn new(lang: &str) -> Fmt {
         Fmt {
-            time: intl(lang, "timeStyle", "short"),
-            day: intl(lang, "dateStyle", "medium"),
-            short: intl(lang, "dateStyle", "short"),
+            time: intl(lang, |o| o.set_time_style(DateTimeStyle::Short)),
+            day: intl(lang, |o| o.set_date_style(DateTimeStyle::Medium)),
+            short: intl(lang, |o| o.set_date_style(DateTimeStyle::Short)),
         }
     }
 }

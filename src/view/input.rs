@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::text::parse;
+use web_sys::KeyboardEvent;
 
 /// The longest message the API takes, in characters.
 const LIMIT: usize = 4096;
@@ -15,12 +16,12 @@ impl Ui {
     /// marked invalid and Send is disabled until the text fits. Characters, not UTF-16 units (what
     /// `maxlength` would count): the API takes 4096 characters, emoji included.
     pub(super) fn count(&self) {
-        let n = value(&self.composer).chars().count();
+        let n = self.composer.value().chars().count();
         let over = n > LIMIT;
         let left = LIMIT.saturating_sub(n);
-        flag(&self.counter, "hidden", left > NEAR);
+        hide(&self.counter, left > NEAR);
         flag(&self.counter, "data-over", over);
-        flag(&self.send, "disabled", over);
+        self.send.set_disabled(over);
         if over {
             attrs(&self.composer, &[("aria-invalid", "true")]);
         } else {
@@ -43,9 +44,9 @@ impl Ui {
 
     /// Sends the draft, unless it is blank or over the limit (then Enter and Send do nothing).
     fn submit(&self) {
-        let text = value(&self.composer);
+        let text = self.composer.value();
         if !text.trim().is_empty() && text.chars().count() <= LIMIT {
-            set_value(&self.composer, "");
+            self.composer.set_value("");
             self.count();
             if let Some(chat_id) = self.shown_chat.get() {
                 (self.on)(UiEvent::Send { chat_id, text });
@@ -62,72 +63,73 @@ impl Ui {
         }
     }
 
+    /// Routes a click by the `data-action` of the element it landed in (see [`Action`]).
     pub(super) fn click(&self, e: &Event) {
-        let Some(b) = target(e).and_then(|t| t.closest("button").ok().flatten()) else {
+        let Some(b) = target(e).and_then(|t| t.closest("[data-action]").ok().flatten()) else {
             return;
         };
+        let Some(action) = Action::of(&b) else { return };
         let on = &self.on;
-        match class(&b).as_str() {
-            "launcher" => on(UiEvent::Toggle),
-            "close" => on(UiEvent::Close),
-            "notify" if !has(&b, "aria-disabled") => on(UiEvent::Notify),
-            "back" => {
+        match action {
+            Action::Launcher => on(UiEvent::Toggle),
+            Action::Close => on(UiEvent::Close),
+            Action::Notify if !has(&b, "aria-disabled") => on(UiEvent::Notify),
+            Action::Notify => {}
+            Action::Back => {
                 on(UiEvent::Back);
-                match self.list.query_selector(".chat[tabindex='0']") {
+                let mut css = String::from(CHAT_ROWS);
+                css.push_str("[tabindex='0']");
+                match self.list.query_selector(&css) {
                     Ok(Some(chat)) => focus(&chat),
                     _ => focus(&self.search),
                 }
             }
-            "chat" => self.open_chat(&b, false),
-            "retry" => {
+            Action::Chat => self.open_chat(&b, false),
+            Action::Retry => {
                 if let Some(id) = b.get_attribute("data-retry") {
                     on(UiEvent::Retry(id));
                 }
             }
-            "send" => self.submit(),
-            "dismiss" => self.clear_notice(),
-            "attach" => self.file.click(),
-            _ => {}
+            Action::Send => self.submit(),
+            Action::Dismiss => self.clear_notice(),
+            Action::Attach => self.file.click(),
         }
     }
 
     pub(super) fn key(&self, e: &Event) {
-        let Some(t) = target(e) else { return };
-        let key = string(e, "key");
+        let (Some(t), Some(e)) = (target(e), e.dyn_ref::<KeyboardEvent>()) else {
+            return;
+        };
+        let key = e.key();
         match key.as_str() {
             "Escape" => (self.on)(UiEvent::Close),
-            "Enter"
-                if same(&t, &self.composer)
-                    && !truth(e, "shiftKey")
-                    && !truth(e, "isComposing") =>
-            {
+            "Enter" if is(&t, &self.composer) && !e.shift_key() && !e.is_composing() => {
                 e.prevent_default();
                 self.submit();
             }
-            _ if class(&t) != "chat" => {}
+            _ if Action::of(&t) != Some(Action::Chat) => {}
             "Enter" | " " => {
                 e.prevent_default();
                 self.open_chat(&t, true);
             }
             "ArrowDown" | "ArrowUp" | "Home" | "End" => {
                 e.prevent_default();
-                let Ok(all) = self.list.query_selector_all(".chat") else {
+                let Ok(all) = self.list.query_selector_all(CHAT_ROWS) else {
                     return;
                 };
-                let n = len(&all);
-                let i = (0..n).find(|&i| same(&at(&all, i), &t)).unwrap_or(0);
+                let rows: Vec<Element> = elements(all).collect();
+                let last = rows.len().saturating_sub(1);
+                let i = rows.iter().position(|r| *r == t).unwrap_or(0);
                 let j = match key.as_str() {
-                    "ArrowDown" => (i + 1).min(n.saturating_sub(1)),
+                    "ArrowDown" => (i + 1).min(last),
                     "ArrowUp" => i.saturating_sub(1),
                     "Home" => 0,
-                    _ => n.saturating_sub(1),
+                    _ => last,
                 };
-                let next = at(&all, j);
-                if !next.is_undefined() {
-                    let next: Element = next.unchecked_into();
-                    attrs(&t, &[("tabindex", "-1")]);
-                    attrs(&next, &[("tabindex", "0")]);
-                    focus(&next);
+                if let Some(next) = rows.get(j) {
+                    tab_stop(&t, false);
+                    tab_stop(next, true);
+                    focus(next);
                 }
             }
             _ => {}
@@ -136,17 +138,17 @@ impl Ui {
 
     pub(super) fn input(&self, e: &Event) {
         let Some(t) = target(e) else { return };
-        if same(&t, &self.composer) {
+        if is(&t, &self.composer) {
             self.count();
             if let Some(chat_id) = self.shown_chat.get() {
-                let text = value(&self.composer);
+                let text = self.composer.value();
                 (self.on)(UiEvent::Draft { chat_id, text });
             }
-        } else if class(&t) == "search" {
+        } else if is(&t, &self.search) {
             let me = self.me.clone();
             *self.search_timer.borrow_mut() = Some(Timeout::new(300, move || {
                 if let Some(ui) = me.upgrade() {
-                    (ui.on)(UiEvent::Search(value(&ui.search)));
+                    (ui.on)(UiEvent::Search(ui.search.value()));
                 }
             }));
         }
@@ -154,21 +156,18 @@ impl Ui {
 
     pub(super) fn change(&self, e: &Event) {
         let Some(t) = target(e) else { return };
-        match class(&t).as_str() {
-            "filter" => (self.on)(UiEvent::Filter(parse(&value(&self.filter)))),
-            "status" => {
-                if let Some(n) = parse(&value(&self.status)) {
-                    (self.on)(UiEvent::SetStatus(n));
-                }
+        if is(&t, &self.filter) {
+            (self.on)(UiEvent::Filter(parse(&self.filter.value())));
+        } else if is(&t, &self.status) {
+            if let Some(n) = parse(&self.status.value()) {
+                (self.on)(UiEvent::SetStatus(n));
             }
-            "upload" => {
-                let file = at(&get(&self.file, "files"), 0);
-                set_value(&self.file, "");
-                if !file.is_undefined() {
-                    (self.on)(UiEvent::Attach(file.unchecked_into()));
-                }
+        } else if is(&t, &self.file) {
+            let file = self.file.files().and_then(|files| files.get(0));
+            self.file.set_value("");
+            if let Some(file) = file {
+                (self.on)(UiEvent::Attach(file));
             }
-            _ => {}
         }
     }
 

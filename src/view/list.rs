@@ -14,36 +14,31 @@ impl Ui {
             &self.list,
         );
         let unread = state.unread();
-        flag(&self.badge, "hidden", unread == 0);
+        hide(&self.badge, unread == 0);
         self.badge.set_text_content(Some(&num(unread.into())));
-        set_value(
-            &self.filter,
-            state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]),
-        );
+        self.filter
+            .set_value(state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]));
         self.more.set(state.chats_more && !state.chats_loading);
 
         // Keep keyboard focus on the same chat across the redraw.
         let focused = self
             .focused()
-            .filter(|e| class(e) == "chat")
+            .filter(|e| Action::of(e) == Some(Action::Chat))
             .and_then(|e| e.get_attribute("data-chat"));
-        let scrolled = px(list, "scrollTop");
+        let scrolled = list.scroll_top();
         clear(list);
         let (today, _) = days();
         let (mut first, mut stop) = (None, None);
         for chat in state.visible_chats() {
             let li = child(doc, list, "li", "");
-            let b = child(doc, &li, "button", "chat");
+            let b = child(doc, &li, "button", Action::Chat.name());
+            Action::Chat.mark(&b);
             let id = num(chat.id);
             attrs(
                 &b,
-                &[
-                    ("type", "button"),
-                    ("data-chat", &id),
-                    ("part", "chat"),
-                    ("tabindex", "-1"),
-                ],
+                &[("type", "button"), ("data-chat", &id), ("part", "chat")],
             );
+            tab_stop(&b, false);
             if state.open == Some(chat.id) {
                 attrs(&b, &[("aria-current", "true")]);
             }
@@ -98,7 +93,7 @@ impl Ui {
             );
         }
         if let Some(b) = stop.or(first) {
-            attrs(&b, &[("tabindex", "0")]);
+            tab_stop(&b, true);
             if focused.is_some() {
                 focus(&b);
             }

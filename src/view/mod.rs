@@ -17,10 +17,7 @@ mod input;
 mod list;
 mod thread;
 
-use crate::dom::{
-    at, attrs, child, class, element, flag, get, has, len, number, same, set_value, string, text,
-    truth, value, Listener,
-};
+use crate::dom::{attrs, child, flag, has, text, Listener};
 use crate::i18n::Strings;
 use crate::state::{Conn, Dirty, State};
 use crate::text::num;
@@ -30,7 +27,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    CssStyleSheet, Document, Element, Event, HtmlElement, HtmlInputElement, ShadowRoot, Url,
+    CssStyleSheet, Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement,
+    HtmlSelectElement, HtmlTextAreaElement, NodeList, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    Url,
 };
 
 const CSS: &str = include_str!("style.css");
@@ -85,6 +84,67 @@ pub enum UiEvent {
     },
 }
 
+/// What a button does. It is written on the button as `data-action` and read back by the click
+/// handler; classes are for styling only, so a button may carry several and a theme or a later
+/// change may add one without taking the button's handler away.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Action {
+    Launcher,
+    Close,
+    Notify,
+    Back,
+    /// A row of the chat list (it also carries `data-chat`).
+    Chat,
+    /// A failed send's retry (it also carries `data-retry`).
+    Retry,
+    Send,
+    Dismiss,
+    Attach,
+}
+
+impl Action {
+    const ALL: [Action; 9] = [
+        Action::Launcher,
+        Action::Close,
+        Action::Notify,
+        Action::Back,
+        Action::Chat,
+        Action::Retry,
+        Action::Send,
+        Action::Dismiss,
+        Action::Attach,
+    ];
+
+    /// The `data-action` value, also the button's class (the stylesheet and the tests select by it).
+    fn name(self) -> &'static str {
+        match self {
+            Action::Launcher => "launcher",
+            Action::Close => "close",
+            Action::Notify => "notify",
+            Action::Back => "back",
+            Action::Chat => "chat",
+            Action::Retry => "retry",
+            Action::Send => "send",
+            Action::Dismiss => "dismiss",
+            Action::Attach => "attach",
+        }
+    }
+
+    /// The action written on `el`, if any.
+    fn of(el: &Element) -> Option<Action> {
+        let name = el.get_attribute("data-action")?;
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Marks `el` as doing this action.
+    fn mark(self, el: &Element) {
+        attrs(el, &[("data-action", self.name())]);
+    }
+}
+
+/// The chat rows, for `querySelector`: by action, like the click handler.
+const CHAT_ROWS: &str = "[data-action='chat']";
+
 /// How the host page placed the panel.
 pub struct Placement<'a> {
     pub host_id: &'a str,
@@ -110,7 +170,7 @@ fn key(prefix: &str, n: u8) -> String {
 
 fn shadow(host: &Element) -> ShadowRoot {
     let root = host
-        .attach_shadow(crate::dom::object(&[("mode", &"open".into())]).unchecked_ref())
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .expect_throw("attach_shadow");
     let sheet = CssStyleSheet::new().expect_throw("CSSStyleSheet");
     let _ = sheet.replace_sync(CSS);
@@ -129,10 +189,11 @@ fn icon(doc: &Document, parent: &Element, d: &str) -> Element {
     path
 }
 
-/// A `<button type=button>`, with an icon when `d` is not empty.
-fn button(doc: &Document, parent: &Element, class: &str, d: &str) -> Element {
-    let b = child(doc, parent, "button", class);
+/// A `<button type=button>` doing `action` (also its class), with an icon when `d` is not empty.
+fn button(doc: &Document, parent: &Element, action: Action, d: &str) -> Element {
+    let b = child(doc, parent, "button", action.name());
     attrs(&b, &[("type", "button")]);
+    action.mark(&b);
     if !d.is_empty() {
         icon(doc, &b, d);
     }
@@ -169,21 +230,55 @@ fn safe_url(url: &str) -> bool {
 
 /// How far an element is scrolled from its end.
 fn below(el: &Element) -> i32 {
-    px(el, "scrollHeight") - px(el, "scrollTop") - px(el, "clientHeight")
+    el.scroll_height() - el.scroll_top() - el.client_height()
 }
 
-/// A layout figure in pixels (`scrollTop`, `clientHeight`...).
-fn px(el: &Element, key: &str) -> i32 {
-    number(el, key) as i32
-}
-
+/// Moves focus to `el`; every element the panel focuses is an HTML element.
 fn focus(el: &Element) {
-    let _ = el.unchecked_ref::<HtmlElement>().focus();
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// Shows or hides an element through its `hidden` property (reflected as the attribute, which the
+/// stylesheet and the tests read). Every element the panel hides is an HTML element.
+fn hide(el: &Element, hidden: bool) {
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        el.set_hidden(hidden);
+    }
+}
+
+fn hidden(el: &Element) -> bool {
+    el.dyn_ref::<HtmlElement>().is_some_and(HtmlElement::hidden)
+}
+
+/// Makes a chat row the list's one tab stop, or takes that away (the list has roving focus).
+fn tab_stop(el: &Element, stop: bool) {
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        el.set_tab_index(if stop { 0 } else { -1 });
+    }
+}
+
+/// An element the view just made, as its HTML type: a tag changed without its field's type fails
+/// at mount, not later in a setter the element does not have.
+fn typed<T: JsCast>(el: Element) -> T {
+    el.dyn_into()
+        .expect_throw("an element of another type than its field")
+}
+
+/// The same element (`===`), whatever types the two are seen through.
+fn is(a: &Element, b: &Element) -> bool {
+    a == b
+}
+
+/// The elements of a `querySelectorAll` result, in document order.
+fn elements(list: NodeList) -> impl Iterator<Item = Element> {
+    (0..list.length()).filter_map(move |i| list.item(i)?.dyn_into().ok())
 }
 
 /// The element an event happened on: the listeners sit on elements and hear only their elements.
 fn target(e: &Event) -> Option<Element> {
-    element(e, "target")
+    e.target()?.dyn_into().ok()
 }
 
 /// Wraps a handler so the listener holds the view weakly: one closure type for every listener.
@@ -226,21 +321,21 @@ pub struct Ui {
     note_text: Element,
     dismiss: Element,
     body: Element,
-    search: Element,
-    filter: Element,
+    search: HtmlInputElement,
+    filter: HtmlSelectElement,
     list: Element,
     head: Element,
     title: Element,
     /// Who the open chat is assigned to.
     assignee: Element,
-    status: Element,
+    status: HtmlSelectElement,
     messages: Element,
     typing: Element,
     form: Element,
     file: HtmlInputElement,
-    composer: Element,
+    composer: HtmlTextAreaElement,
     counter: Element,
-    send: Element,
+    send: HtmlButtonElement,
     labels: Vec<Binding>,
     strings: RefCell<Strings>,
     fmt: RefCell<Fmt>,
@@ -289,7 +384,8 @@ impl Ui {
         let parent = place
             .container
             .clone()
-            .unwrap_or_else(|| get(doc, "body").unchecked_into());
+            .or_else(|| doc.body().map(Into::into))
+            .expect_throw("no body to mount the panel in");
         let host = child(doc, &parent, "div", "");
         let theme = match place.theme.as_deref() {
             Some("dark") => "dark",
@@ -313,34 +409,34 @@ impl Ui {
         root.append_child(&top).expect_throw("append");
         let mut b: Vec<Binding> = Vec::new();
 
-        let launcher = button(doc, &top, "launcher", CHAT);
+        let launcher = button(doc, &top, Action::Launcher, CHAT);
         attrs(
             &launcher,
             &[("part", "launcher"), ("aria-expanded", "false")],
         );
         b.push((launcher.clone(), "aria-label", "open"));
         let badge = child(doc, &launcher, "span", "badge");
-        attrs(&badge, &[("part", "badge"), ("hidden", "")]);
+        attrs(&badge, &[("part", "badge")]);
+        hide(&badge, true);
 
         let panel = child(doc, &top, "section", "panel");
-        attrs(&panel, &[("part", "panel"), ("hidden", "")]);
+        attrs(&panel, &[("part", "panel")]);
+        hide(&panel, true);
         b.push((panel.clone(), "aria-label", "title"));
         let header = child(doc, &panel, "header", "");
         attrs(&header, &[("part", "header")]);
         b.push((child(doc, &header, "h2", ""), "", "title"));
         let conn = child(doc, &header, "span", "conn");
         attrs(&conn, &[("role", "status")]);
-        let notify = button(doc, &header, "notify", "");
-        attrs(&notify, &[("hidden", "")]);
+        let notify = button(doc, &header, Action::Notify, "");
+        hide(&notify, true);
         let bell = icon(doc, &notify, BELL);
-        let close = button(doc, &header, "close", CLOSE);
+        let close = button(doc, &header, Action::Close, CLOSE);
         b.push((close, "aria-label", "close"));
 
         let notice = child(doc, &panel, "div", "notice");
-        attrs(
-            &notice,
-            &[("role", "alert"), ("part", "notice"), ("hidden", "")],
-        );
+        attrs(&notice, &[("role", "alert"), ("part", "notice")]);
+        hide(&notice, true);
         let notice_text = child(doc, &notice, "span", "");
         if let Some(email) = place.fallback_email.filter(|e| !e.contains(['\n', '?'])) {
             let mut href = String::from("mailto:");
@@ -364,8 +460,8 @@ impl Ui {
         attrs(&note, &[("part", "note")]);
         let note_text = child(doc, &note, "span", "note-text");
         attrs(&note_text, &[("role", "status"), ("aria-live", "polite")]);
-        let dismiss = button(doc, &note, "dismiss", CLOSE);
-        attrs(&dismiss, &[("hidden", "")]);
+        let dismiss = button(doc, &note, Action::Dismiss, CLOSE);
+        hide(&dismiss, true);
         b.push((dismiss.clone(), "aria-label", "dismiss"));
 
         let body = child(doc, &panel, "div", "body");
@@ -383,38 +479,40 @@ impl Ui {
         let thread = child(doc, &body, "div", "thread");
         attrs(&thread, &[("part", "thread")]);
         let head = child(doc, &thread, "div", "thread-head");
-        attrs(&head, &[("hidden", "")]);
-        let back = button(doc, &head, "back", BACK);
+        hide(&head, true);
+        let back = button(doc, &head, Action::Back, BACK);
         b.push((back, "aria-label", "back"));
         let title = child(doc, &head, "span", "thread-title");
         let assignee = child(doc, &head, "span", "assignee");
         let status = statuses(doc, &head, "status", false, &mut b);
         b.push((status.clone(), "aria-label", "status.label"));
         let messages = child(doc, &thread, "div", "messages");
-        attrs(
-            &messages,
-            &[("role", "log"), ("aria-live", "polite"), ("tabindex", "0")],
-        );
+        attrs(&messages, &[("role", "log"), ("aria-live", "polite")]);
+        // Focusable, so the thread scrolls from the keyboard.
+        tab_stop(&messages, true);
         b.push((messages.clone(), "aria-label", "thread.label"));
         let typing = child(doc, &thread, "div", "typing");
-        attrs(&typing, &[("aria-live", "polite"), ("hidden", "")]);
+        attrs(&typing, &[("aria-live", "polite")]);
+        hide(&typing, true);
         let form = child(doc, &thread, "div", "composer");
-        attrs(&form, &[("part", "composer"), ("hidden", "")]);
+        attrs(&form, &[("part", "composer")]);
+        hide(&form, true);
         let counter = child(doc, &form, "span", "counter");
-        attrs(&counter, &[("id", "left"), ("hidden", "")]);
-        let attach = button(doc, &form, "attach", CLIP);
+        attrs(&counter, &[("id", "left")]);
+        hide(&counter, true);
+        let attach = button(doc, &form, Action::Attach, CLIP);
         b.push((attach, "aria-label", "attach"));
         let file = child(doc, &form, "input", "upload");
-        attrs(
-            &file,
-            &[("type", "file"), ("hidden", ""), ("tabindex", "-1")],
-        );
+        attrs(&file, &[("type", "file")]);
+        // Reached through the attach button only.
+        hide(&file, true);
+        tab_stop(&file, false);
         b.push((file.clone(), "aria-label", "attach"));
         let composer = child(doc, &form, "textarea", "");
         attrs(&composer, &[("rows", "1"), ("aria-describedby", "left")]);
         b.push((composer.clone(), "aria-label", "composer.label"));
         b.push((composer.clone(), "placeholder", "composer.placeholder"));
-        let send = button(doc, &form, "send", "");
+        let send = button(doc, &form, Action::Send, "");
         b.push((send.clone(), "", "send"));
         b.push((send.clone(), "aria-label", "send"));
 
@@ -444,20 +542,20 @@ impl Ui {
             note_text,
             dismiss,
             body,
-            search,
-            filter,
+            search: typed(search),
+            filter: typed(filter),
             list,
             head,
             title,
             assignee,
-            status,
+            status: typed(status),
             messages,
             typing,
             form,
-            file: file.unchecked_into(),
-            composer,
+            file: typed(file),
+            composer: typed(composer),
             counter,
-            send,
+            send: typed(send),
             labels: b,
             fmt: RefCell::new(Fmt::new(strings.lang())),
             strings: RefCell::new(strings),
@@ -511,10 +609,9 @@ impl Ui {
     }
 
     pub fn is_open(&self) -> bool {
-        !has(&self.panel, "hidden")
+        !hidden(&self.panel)
     }
 
-    /// Shows or hides the panel, moving focus with it.
     /// Shows or hides the panel. Focus follows only a real change, and closing returns it to the
     /// launcher only from inside the panel, so the page's own focus is never taken.
     pub fn set_open(&self, open: bool) {
@@ -539,21 +636,20 @@ impl Ui {
 
     /// The focused element in the shadow root.
     fn focused(&self) -> Option<Element> {
-        element(&self.root, "activeElement")
+        self.root.active_element()
     }
 
     fn show(&self, open: bool) {
         let inline = has(&self.host, "data-inline");
-        flag(&self.panel, "hidden", !open && !inline);
-        flag(&self.launcher, "hidden", open || inline);
+        hide(&self.panel, !open && !inline);
+        hide(&self.launcher, open || inline);
         attrs(
             &self.launcher,
             &[("aria-expanded", if open { "true" } else { "false" })],
         );
         if open {
             if self.stuck.get() {
-                self.messages
-                    .set_scroll_top(px(&self.messages, "scrollHeight"));
+                self.messages.set_scroll_top(self.messages.scroll_height());
             }
             self.edges();
             self.flush_later();
@@ -562,7 +658,7 @@ impl Ui {
 
     /// Focus where work continues: the composer of the open chat, else the search box.
     fn focus_work(&self) {
-        if has(&self.form, "hidden") {
+        if hidden(&self.form) {
             focus(&self.search);
         } else {
             focus(&self.composer);
@@ -576,15 +672,15 @@ impl Ui {
         self.note_text.set_text_content(None);
         self.note_text.set_text_content(Some(text));
         flag(&self.note, "data-shown", true);
-        flag(&self.dismiss, "hidden", false);
+        hide(&self.dismiss, false);
     }
 
     /// Empties the notice line. Focus on its dismiss button goes where work continues.
     pub fn clear_notice(&self) {
-        let had_focus = self.focused().is_some_and(|f| same(&f, &self.dismiss));
+        let had_focus = self.focused().is_some_and(|f| f == self.dismiss);
         self.note_text.set_text_content(None);
         flag(&self.note, "data-shown", false);
-        flag(&self.dismiss, "hidden", true);
+        hide(&self.dismiss, true);
         if had_focus {
             self.focus_work();
         }
@@ -598,11 +694,12 @@ impl Ui {
         let line = {
             let s = self.strings.borrow();
             let tenths = (bytes.saturating_mul(10)).div_ceil(MB);
-            let options = crate::dom::object(&[("maximumFractionDigits", &1.into())]);
+            let options = js_sys::Intl::NumberFormatOptions::new();
+            options.set_maximum_fraction_digits(1);
             let f =
                 js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&s.lang().into()), &options);
-            let size = get(&f, "format")
-                .unchecked_into::<js_sys::Function>()
+            let size = f
+                .format()
                 .call1(&JsValue::NULL, &(tenths as f64 / 10.0).into())
                 .ok()
                 .and_then(|v| v.as_string())
@@ -616,7 +713,7 @@ impl Ui {
     }
 
     pub fn set_draft(&self, text: &str) {
-        set_value(&self.composer, text);
+        self.composer.set_value(text);
         self.count();
     }
 
@@ -625,7 +722,7 @@ impl Ui {
     pub fn set_notify(&self, key: Option<&'static str>) {
         self.notify_key.set(key);
         let n = &self.notify;
-        flag(n, "hidden", key.is_none());
+        hide(n, key.is_none());
         if let Some(key) = key {
             let s = self.strings.borrow();
             let label = s.get(key);
@@ -681,7 +778,7 @@ impl Ui {
             conn,
             Conn::Offline | Conn::Expired | Conn::Invalid | Conn::Refused
         );
-        flag(&self.notice, "hidden", !problem);
+        hide(&self.notice, !problem);
         if problem {
             let mut k = String::from("notice.");
             k.push_str(name);
@@ -695,12 +792,12 @@ impl Ui {
     fn edges(&self) {
         let (l, m) = (&self.list, &self.messages);
         let mut later = self.later.borrow_mut();
-        if self.more.get() && px(l, "clientHeight") > 0 && below(l) < 100 {
+        if self.more.get() && l.client_height() > 0 && below(l) < 100 {
             self.more.set(false);
             later.push(UiEvent::MoreChats);
         }
-        if px(m, "clientHeight") > 0 {
-            if self.older.get() && px(m, "scrollTop") < 150 {
+        if m.client_height() > 0 {
+            if self.older.get() && m.scroll_top() < 150 {
                 self.older.set(false);
                 later.push(UiEvent::Older);
             } else if self.newer.get() && below(m) < 150 {

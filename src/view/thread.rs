@@ -47,8 +47,8 @@ impl Ui {
     pub(super) fn render_head(&self, state: &State) {
         let open = state.open;
         let chat = open.and_then(|id| state.chat(id));
-        flag(&self.head, "hidden", open.is_none());
-        flag(&self.form, "hidden", open.is_none());
+        hide(&self.head, open.is_none());
+        hide(&self.form, open.is_none());
         flag(&self.body, "data-open", open.is_some());
         self.title
             .set_text_content(Some(chat.map_or("", |c| c.title())));
@@ -56,14 +56,15 @@ impl Ui {
             .and_then(|c| c.operator.as_ref())
             .and_then(|o| o.name.as_deref())
             .filter(|n| !n.trim().is_empty());
-        flag(&self.assignee, "hidden", assignee.is_none());
+        hide(&self.assignee, assignee.is_none());
         if let Some(name) = assignee {
             let line = self.strings.borrow().fill("assigned", &[("name", name)]);
             self.assignee.set_text_content(Some(&line));
         }
-        flag(&self.status, "hidden", chat.is_none());
+        hide(&self.status, chat.is_none());
         if let Some(c) = chat {
-            set_value(&self.status, DIGITS[usize::from(c.chat_status.min(4))]);
+            self.status
+                .set_value(DIGITS[usize::from(c.chat_status.min(4))]);
         }
     }
 
@@ -75,7 +76,7 @@ impl Ui {
         let name = state
             .typing_name()
             .map(|n| if n.is_empty() { title } else { n });
-        flag(&self.typing, "hidden", name.is_none());
+        hide(&self.typing, name.is_none());
         if let Some(name) = name {
             let line = self.strings.borrow().fill("typing", &[("name", name)]);
             self.typing.set_text_content(Some(&line));
@@ -90,10 +91,11 @@ impl Ui {
         let fresh = self.shown_chat.replace(open) != open;
         if fresh {
             // The composer shows the draft of the chat it sends to, and no other.
-            set_value(&self.composer, open.map_or("", |id| state.draft(id)));
+            self.composer
+                .set_value(open.map_or("", |id| state.draft(id)));
             self.count();
         }
-        let visible = px(m, "clientHeight") > 0;
+        let visible = m.client_height() > 0;
         let at_end = if visible {
             below(m) <= 30
         } else {
@@ -105,10 +107,10 @@ impl Ui {
         } else {
             self.anchor()
         };
-        let scrolled = px(m, "scrollTop");
+        let scrolled = m.scroll_top();
         let had_focus = self
             .focused()
-            .is_some_and(|a| !same(m, &a) && m.contains(Some(&a)));
+            .is_some_and(|a| a != *m && m.contains(Some(&a)));
         clear(m);
         let live = state.at_live_edge();
         self.live.set(live);
@@ -158,13 +160,13 @@ impl Ui {
             }
         }
         if stick {
-            m.set_scroll_top(px(m, "scrollHeight"));
+            m.set_scroll_top(m.scroll_height());
         } else if let Some(top) = anchor.and_then(|(attr, id, offset)| {
             let all = m.query_selector_all(".msg").ok()?;
-            (0..len(&all))
-                .map(|i| at(&all, i).unchecked_into::<Element>())
+            elements(all)
+                .filter_map(|el| el.dyn_into::<HtmlElement>().ok())
                 .find(|el| el.get_attribute(attr).as_deref() == Some(id.as_str()))
-                .map(|el| px(&el, "offsetTop") - offset)
+                .map(|el| el.offset_top() - offset)
         }) {
             m.set_scroll_top(top);
         } else {
@@ -178,12 +180,12 @@ impl Ui {
     /// The first message in view: its id attribute, id, and offset from the top of the view.
     fn anchor(&self) -> Option<(&'static str, String, i32)> {
         let m = &self.messages;
-        let top = px(m, "scrollTop");
+        let top = m.scroll_top();
         let all = m.query_selector_all(".msg").ok()?;
-        let el = (0..len(&all))
-            .map(|i| at(&all, i).unchecked_into::<Element>())
-            .find(|el| px(el, "offsetTop") + px(el, "offsetHeight") > top)?;
-        let offset = px(&el, "offsetTop") - top;
+        let el = elements(all)
+            .filter_map(|el| el.dyn_into::<HtmlElement>().ok())
+            .find(|el| el.offset_top() + el.offset_height() > top)?;
+        let offset = el.offset_top() - top;
         match el.get_attribute("data-id") {
             Some(id) => Some(("data-id", id, offset)),
             None => Some((
@@ -305,6 +307,7 @@ impl Ui {
                 &retry,
                 &[("type", "button"), ("data-retry", &o.client_message_id)],
             );
+            Action::Retry.mark(&retry);
         }
     }
 }
