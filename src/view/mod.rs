@@ -815,19 +815,16 @@ impl Ui {
         }
     }
 
-    /// Sends the queued events after the current call stack, when `render`'s caller is done.
+    /// Sends the queued events after the current call stack, when `render`'s caller is done: a
+    /// microtask that finds the view gone does nothing.
     fn flush_later(&self) {
         if !self.later.borrow().is_empty() {
             let me = self.me.clone();
-            let now = js_sys::Promise::resolve(&JsValue::UNDEFINED);
-            crate::dom::when(
-                &now,
-                Box::new(move |_| {
-                    if let Some(ui) = me.upgrade() {
-                        ui.flush();
-                    }
-                }),
-            );
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(ui) = me.upgrade() {
+                    ui.flush();
+                }
+            });
         }
     }
 }
