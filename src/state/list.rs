@@ -58,7 +58,7 @@ impl State {
     }
 
     /// A new filter or search: the list starts again from its first page.
-    pub(super) fn requery(&mut self, fx: &mut Vec<Effect>) {
+    fn requery(&mut self, fx: &mut Vec<Effect>) {
         self.chats_page = 0;
         self.chats_more = false;
         self.found.clear();
@@ -118,13 +118,13 @@ impl State {
 
     /// Newest activity first. Stable: chats that carry no times (a server with only the documented
     /// fields) keep the order the server listed them in.
-    pub(super) fn sort_chats(&mut self) {
+    fn sort_chats(&mut self) {
         self.chats.sort_by(|a, b| b.activity().cmp(a.activity()));
     }
 
     /// Adds loaded chats to the ones known, keeping whatever live events already made newer than
     /// the fetched copy. Known chats stay when a filter hides them, so the badge still counts them.
-    pub(super) fn merge_chats(&mut self, loaded: Vec<Chat>) {
+    fn merge_chats(&mut self, loaded: Vec<Chat>) {
         let last = |c: &Chat| c.last_message.as_ref().map_or(0, |m| m.id);
         for mut chat in loaded {
             match self.chats.iter_mut().find(|c| c.id == chat.id) {

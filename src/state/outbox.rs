@@ -181,7 +181,7 @@ impl State {
     }
 
     /// Queues a message (text or media) for `chat_id` and sends it if the session is live.
-    pub(super) fn enqueue(
+    fn enqueue(
         &mut self,
         chat_id: u64,
         text: &str,
@@ -204,7 +204,7 @@ impl State {
     }
 
     /// Whether an outgoing message must wait for the chat's newest page before it may go again.
-    pub(super) fn held(&self, o: &Outgoing) -> bool {
+    fn held(&self, o: &Outgoing) -> bool {
         o.phase == Phase::Unsure && !self.ext.client_message_id
     }
 

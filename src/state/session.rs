@@ -71,7 +71,7 @@ impl State {
         self.verify_unsure(fx);
     }
 
-    pub(super) fn set_conn(&mut self, conn: Conn) {
+    fn set_conn(&mut self, conn: Conn) {
         if self.conn != conn {
             self.conn = conn;
             self.dirty.conn = true;
@@ -83,20 +83,14 @@ impl State {
         fx.push(Effect::Send(record));
     }
 
-    pub(super) fn invoke(
-        &mut self,
-        target: &str,
-        args: &[Arg],
-        now: u64,
-        fx: &mut Vec<Effect>,
-    ) -> u32 {
+    fn invoke(&mut self, target: &str, args: &[Arg], now: u64, fx: &mut Vec<Effect>) -> u32 {
         self.next_invocation += 1;
         let id = self.next_invocation;
         self.send(codec::invocation(Some(id), target, args), now, fx);
         id
     }
 
-    pub(super) fn on_handshake(&mut self, record: &str, now: u64, fx: &mut Vec<Effect>) {
+    fn on_handshake(&mut self, record: &str, now: u64, fx: &mut Vec<Effect>) {
         if let Err(e) = codec::decode_handshake(record) {
             fx.push(Effect::Error {
                 code: "hub_refused",
@@ -118,7 +112,7 @@ impl State {
         self.flush_outbox(now, fx);
     }
 
-    pub(super) fn on_record(&mut self, record: &str, now: u64, fx: &mut Vec<Effect>) {
+    fn on_record(&mut self, record: &str, now: u64, fx: &mut Vec<Effect>) {
         if self.conn == Conn::Handshaking {
             return self.on_handshake(record, now, fx);
         }
@@ -152,7 +146,7 @@ impl State {
         }
     }
 
-    pub(super) fn on_event(&mut self, target: &str, args: &[Raw], now: u64, fx: &mut Vec<Effect>) {
+    fn on_event(&mut self, target: &str, args: &[Raw], now: u64, fx: &mut Vec<Effect>) {
         if let Some(meta) = args.last().and_then(Raw::decode::<EventMeta>) {
             if meta.event_id != 0 && meta.event_id <= self.last_event_id {
                 return; // already applied: a replay must not repeat anything
@@ -200,7 +194,7 @@ impl State {
         }
     }
 
-    pub(super) fn on_completion(
+    fn on_completion(
         &mut self,
         id: &str,
         result: Option<Raw>,
@@ -223,7 +217,7 @@ impl State {
     }
 
     /// Reloads what a replay would have brought: the chat list and the open thread's newest page.
-    pub(super) fn catch_up(&mut self, fx: &mut Vec<Effect>) {
+    fn catch_up(&mut self, fx: &mut Vec<Effect>) {
         self.load_chats(1, fx);
         if let Some(open) = self.open {
             fx.push(Effect::LoadHistory(open));
