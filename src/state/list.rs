@@ -1,0 +1,480 @@
+//! The chat list: the pages the server filters and searches, merged with what live events changed
+//! since, newest activity first. Every chat is here; the open one's messages are in thread.rs.
+
+use super::{Effect, State};
+use crate::model::{Chat, ChatPage, Message};
+
+/// Chats per list page.
+pub const CHATS_PER_PAGE: u32 = 50;
+
+/// One page of the chat list as the server filters it: a page answered for an older query is
+/// dropped, since the operator has moved on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatQuery {
+    pub page: u32,
+    pub status: Option<u8>,
+    pub search: String,
+}
+
+impl ChatQuery {
+    /// The first page, unfiltered.
+    pub fn first() -> ChatQuery {
+        ChatQuery {
+            page: 1,
+            ..ChatQuery::default()
+        }
+    }
+}
+
+impl State {
+    pub fn chat(&self, id: u64) -> Option<&Chat> {
+        self.chats.iter().find(|c| c.id == id)
+    }
+
+    /// The chats the list shows. The server filtered and searched each loaded page; this also
+    /// applies both to chats that arrived or changed live since.
+    pub fn visible_chats(&self) -> impl Iterator<Item = &Chat> {
+        let needle = self.search.as_str();
+        self.chats.iter().filter(move |c| {
+            self.filter.is_none_or(|f| c.chat_status == f)
+                && (needle.is_empty()
+                    || self.found.contains(&c.id)
+                    || (c.client.is_some() && c.mentions(needle)))
+        })
+    }
+
+    /// Unread messages over every chat.
+    pub fn unread(&self) -> u32 {
+        self.chats.iter().map(|c| c.count_unread).sum()
+    }
+
+    pub(super) fn load_chats(&mut self, page: u32, fx: &mut Vec<Effect>) {
+        self.chats_loading = true;
+        fx.push(Effect::LoadChats(ChatQuery {
+            page,
+            status: self.filter,
+            search: self.search.clone(),
+        }));
+    }
+
+    /// A new filter or search: the list starts again from its first page.
+    fn requery(&mut self, fx: &mut Vec<Effect>) {
+        self.chats_page = 0;
+        self.chats_more = false;
+        self.found.clear();
+        self.dirty.chats = true;
+        self.load_chats(1, fx);
+    }
+
+    pub(super) fn on_chats_loaded(&mut self, query: ChatQuery, page: ChatPage) {
+        if query.status != self.filter || query.search != self.search {
+            return; // answers a filter the operator has already left
+        }
+        self.chats_loading = false;
+        self.chats_page = query.page;
+        self.chats_more = page.items.len() as u32 >= CHATS_PER_PAGE;
+        if !self.search.is_empty() {
+            self.found.extend(page.items.iter().map(|c| c.id));
+        }
+        self.merge_chats(page.items);
+    }
+
+    pub(super) fn set_filter(&mut self, status: Option<u8>, fx: &mut Vec<Effect>) {
+        if self.filter != status {
+            self.filter = status;
+            self.requery(fx);
+        }
+    }
+
+    pub(super) fn set_search(&mut self, text: &str, fx: &mut Vec<Effect>) {
+        // Trimmed once here: the query, the live filter and the "no match" text all use it.
+        if self.search != text.trim() {
+            self.search = text.trim().to_owned();
+            self.requery(fx);
+        }
+    }
+
+    /// The list was scrolled to its end: the next page, one at a time.
+    pub(super) fn more_chats(&mut self, fx: &mut Vec<Effect>) {
+        if self.chats_more && !self.chats_loading {
+            self.load_chats(self.chats_page + 1, fx);
+        }
+    }
+
+    /// The open chat's new status shows at once, before the server answers.
+    pub(super) fn set_status(&mut self, status: u8, fx: &mut Vec<Effect>) {
+        if let Some(chat_id) = self.open.filter(|_| status <= 4) {
+            self.set_chat(chat_id, |c| c.chat_status = status);
+            fx.push(Effect::SetStatus { chat_id, status });
+        }
+    }
+
+    pub(super) fn set_chat(&mut self, id: u64, f: impl FnOnce(&mut Chat)) {
+        if let Some(c) = self.chats.iter_mut().find(|c| c.id == id) {
+            f(c);
+            self.dirty.chats = true;
+        }
+    }
+
+    /// Newest activity first. Stable: chats that carry no times (a server with only the documented
+    /// fields) keep the order the server listed them in.
+    fn sort_chats(&mut self) {
+        self.chats.sort_by(|a, b| b.activity().cmp(a.activity()));
+    }
+
+    /// Adds loaded chats to the ones known, keeping whatever live events already made newer than
+    /// the fetched copy. Known chats stay when a filter hides them, so the badge still counts them.
+    fn merge_chats(&mut self, loaded: Vec<Chat>) {
+        let last = |c: &Chat| c.last_message.as_ref().map_or(0, |m| m.id);
+        for mut chat in loaded {
+            match self.chats.iter_mut().find(|c| c.id == chat.id) {
+                Some(old) if last(old) > last(&chat) => {
+                    chat.last_message = old.last_message.take();
+                    chat.updated_at = old.updated_at.take();
+                    chat.count_unread = old.count_unread;
+                    *old = chat;
+                }
+                Some(old) => *old = chat,
+                None => self.chats.push(chat),
+            }
+        }
+        self.sort_chats();
+        self.dirty.chats = true;
+    }
+
+    /// A stored message as the list sees it: its chat's last message, unread count and operator.
+    pub(super) fn list_message(&mut self, m: Message, fx: &mut Vec<Effect>) {
+        let open = self.open;
+        match self.chats.iter_mut().find(|c| c.id == m.chat_id) {
+            Some(chat) if chat.last_message.as_ref().is_none_or(|l| l.id < m.id) => {
+                if m.author == 1 && !(self.looking && open == Some(m.chat_id)) {
+                    chat.count_unread += 1;
+                }
+                // An operator's reply takes an unassigned chat (the server's rule; no event says
+                // so): the message names who, when the server tells.
+                if m.author == 0 && chat.operator.is_none() {
+                    chat.operator = m.operator.clone();
+                }
+                chat.updated_at = Some(m.created_at.clone());
+                chat.last_message = Some(m);
+                self.dirty.chats = true;
+                self.sort_chats();
+            }
+            Some(_) => {} // an older message than the chat's last one
+            // A chat the list does not hold: reload it, unless a load is already on its way (a
+            // history page would otherwise ask once per message).
+            None if !self.chats_loading => self.load_chats(1, fx),
+            None => {}
+        }
+    }
+
+    /// `ChatCreated`: a chat the list does not hold yet.
+    pub(super) fn add_chat(&mut self, chat: Chat) {
+        if self.chat(chat.id).is_none() {
+            // The newest chat: first among those that carry no times.
+            self.chats.insert(0, chat);
+            self.sort_chats();
+            self.dirty.chats = true;
+        }
+    }
+
+    /// A chat the server no longer has leaves the list; if it was open, the thread closes, and its
+    /// draft and unsent messages go with a notice, since they can no longer reach anyone.
+    pub(super) fn remove_chat(&mut self, chat_id: u64, fx: &mut Vec<Effect>) {
+        let name = self.chat(chat_id).map(|c| c.title().to_owned());
+        let known = name.is_some() || self.open == Some(chat_id);
+        self.chats.retain(|c| c.id != chat_id);
+        let lost = self.outbox.iter().any(|o| o.chat_id == chat_id)
+            || self.drafts.iter().any(|d| d.chat_id == chat_id);
+        self.outbox.retain(|o| o.chat_id != chat_id);
+        self.set_draft(chat_id, String::new());
+        self.verifying.retain(|c| *c != chat_id);
+        if self.open == Some(chat_id) {
+            self.show_chat(None);
+        }
+        if known || lost {
+            self.dirty.chats = true;
+            self.dirty.saved = true;
+            fx.push(Effect::Notice {
+                key: if lost {
+                    "notice.deleted_unsent"
+                } else {
+                    "notice.deleted"
+                },
+                name: name.unwrap_or_default(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codec;
+    use crate::state::testkit::*;
+    use crate::state::*;
+
+    #[test]
+    fn chats_sorted_by_last_activity() {
+        let mut s = connected();
+        update(
+            &mut s,
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                chats(&format!(
+                    r#"{{"total":3,"items":[{{"id":1,"updatedAt":"2026-11-20T10:00:00.000Z"}},
+                {{"id":2,"lastMessage":{}}},{{"id":3,"updatedAt":"2026-11-19T10:00:00.000Z"}}]}}"#,
+                    msg(9, 2, 1, "2026-11-21T10:00:00.000Z")
+                )),
+            ),
+        );
+        assert_eq!(
+            s.chats.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![2, 1, 3]
+        );
+        // A live message moves its chat to the top.
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event(
+                    "ReceiveMessage",
+                    &msg(10, 3, 1, "2026-11-21T11:00:00.000Z"),
+                    1,
+                ),
+                now: 2,
+            },
+        );
+        assert_eq!(s.chats[0].id, 3);
+        assert_eq!(s.chats[0].last_message.as_ref().unwrap().id, 10);
+        // A new chat takes its place by activity, not the top or the end.
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event(
+                    "ChatCreated",
+                    r#"{"id":4,"updatedAt":"2026-11-20T12:00:00.000Z"}"#,
+                    2,
+                ),
+                now: 3,
+            },
+        );
+        let ids = |s: &State| s.chats.iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(&s), vec![3, 2, 4, 1]);
+        // The same order a full sort gives.
+        let before = ids(&s);
+        s.sort_chats();
+        assert_eq!(ids(&s), before);
+    }
+
+    #[test]
+    fn chat_created_appears_and_unknown_chat_reloads_list() {
+        let mut s = connected();
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[]}"#)),
+        );
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ChatCreated", r#"{"id":4,"client":{"name":"Ann"}}"#, 1),
+                now: 2,
+            },
+        );
+        assert_eq!(s.chats.len(), 1);
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", &msg(3, 99, 1, "x"), 2),
+                now: 3,
+            },
+        );
+        assert!(fx.contains(&Effect::LoadChats(ChatQuery::first())));
+    }
+
+    #[test]
+    fn a_history_page_of_a_chat_not_in_the_list_reloads_the_list_once() {
+        let mut s = connected();
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chats(r#"{"items":[]}"#)),
+        );
+        update(&mut s, Msg::Open(9));
+        let items: Vec<String> = (1..=5).map(|id| msg(id, 9, 1, "x")).collect();
+        let fx = update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 9,
+                page: page(&items, false),
+            },
+        );
+        let reloads = fx.iter().filter(|e| matches!(e, Effect::LoadChats(_)));
+        assert_eq!(reloads.count(), 1);
+        assert_eq!(s.thread.len(), 5);
+    }
+
+    #[test]
+    fn list_is_sorted_by_activity_and_filtered_by_status_and_search() {
+        let mut s = connected();
+        let items = [
+            chat_json(1, 0, "Ann", "2026-11-20T10:00:00Z"),
+            chat_json(2, 4, "Bob", "2026-11-21T09:00:00Z"),
+            chat_json(3, 1, "anna", "2026-11-21T08:00:00Z"),
+        ];
+        let page = chats(&format!(r#"{{"items":[{}]}}"#, items.join(",")));
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), page));
+        assert_eq!(visible(&s), [2, 3, 1]);
+
+        let fx = update(&mut s, Msg::Filter(Some(4)));
+        let closed = ChatQuery {
+            page: 1,
+            status: Some(4),
+            search: String::new(),
+        };
+        assert_eq!(fx, [Effect::LoadChats(closed.clone())]);
+        assert_eq!(visible(&s), [2], "known chats are filtered at once");
+        assert_eq!(s.unread(), 0);
+
+        update(&mut s, Msg::Filter(None));
+        let fx = update(&mut s, Msg::Search(" ANN ".into()));
+        assert!(matches!(&fx[..], [Effect::LoadChats(q)] if q.search == "ANN"));
+        assert_eq!(
+            visible(&s),
+            [3, 1],
+            "search ignores ASCII case, like SQLite LIKE"
+        );
+
+        // A page answering a query the operator has left is dropped.
+        let late = chats(&format!(
+            r#"{{"items":[{}]}}"#,
+            chat_json(9, 4, "Zed", "2026-11-22T00:00:00Z")
+        ));
+        update(&mut s, Msg::ChatsLoaded(closed, late));
+        assert!(s.chat(9).is_none());
+    }
+
+    #[test]
+    fn a_documented_list_is_searched_by_the_server_not_by_theme() {
+        let mut s = connected();
+        let page = chats(
+            r#"{"items":[{"id":7,"theme":"Where is my parcel?"},{"id":8,"theme":"Later customer 14 asked"}]}"#,
+        );
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), page));
+        update(&mut s, Msg::Search("Customer 1".into()));
+        assert!(
+            visible(&s).is_empty(),
+            "no client: only the server can tell"
+        );
+        let q = ChatQuery {
+            page: 1,
+            status: None,
+            search: "Customer 1".into(),
+        };
+        update(
+            &mut s,
+            Msg::ChatsLoaded(q, chats(r#"{"items":[{"id":7}]}"#)),
+        );
+        assert_eq!(visible(&s), [7]);
+    }
+
+    #[test]
+    fn list_pages_on_scroll_until_a_short_page() {
+        let mut s = connected();
+        let full: Vec<String> = (1..=u64::from(CHATS_PER_PAGE))
+            .map(|i| chat_json(i, 0, "c", "2026-11-20T10:00:00Z"))
+            .collect();
+        let page = chats(&format!(r#"{{"items":[{}]}}"#, full.join(",")));
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), page));
+        assert!(s.chats_more);
+        let fx = update(&mut s, Msg::MoreChats);
+        let second = ChatQuery {
+            page: 2,
+            ..ChatQuery::first()
+        };
+        assert_eq!(fx, [Effect::LoadChats(second.clone())]);
+        assert!(
+            update(&mut s, Msg::MoreChats).is_empty(),
+            "one page at a time"
+        );
+        let last = chats(&format!(
+            r#"{{"items":[{}]}}"#,
+            chat_json(99, 0, "z", "2026-11-19T00:00:00Z")
+        ));
+        update(&mut s, Msg::ChatsLoaded(second, last));
+        assert_eq!(s.chats.len(), CHATS_PER_PAGE as usize + 1);
+        assert!(!s.chats_more);
+        assert!(update(&mut s, Msg::MoreChats).is_empty());
+    }
+
+    #[test]
+    fn status_change_is_optimistic_and_reaches_the_list_live() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        let fx = update(&mut s, Msg::SetStatus(2));
+        assert!(fx.contains(&Effect::SetStatus {
+            chat_id: 7,
+            status: 2
+        }));
+        assert_eq!(s.chat(7).unwrap().chat_status, 2);
+        let fx = update(&mut s, Msg::LoadFailed { refresh: true });
+        assert!(
+            fx.contains(&Effect::LoadChats(ChatQuery::first())),
+            "undo by reloading"
+        );
+        update(
+            &mut s,
+            Msg::Frame {
+                text: format!(
+                    r#"{{"type":1,"target":"ChatStatusChanged","arguments":[7,4,{{"eventId":9}}]}}{}"#,
+                    codec::RS
+                ),
+                now: 2,
+            },
+        );
+        assert_eq!(s.chat(7).unwrap().chat_status, 4);
+    }
+
+    #[test]
+    fn a_colleague_reply_assigns_an_unassigned_chat() {
+        let mut s = connected();
+        two_chats(&mut s);
+        let m = r#"{"id":5,"chatId":7,"message":"mine now","author":0,"status":0,"createdAt":"2026-11-21T10:00:00Z","operator":{"id":2,"name":"Mark"}}"#;
+        frame(&mut s, event("ReceiveMessage", m, 3));
+        assert_eq!(
+            s.chat(7).and_then(|c| c.operator.as_ref()).map(|o| o.id),
+            Some(2)
+        );
+        assert!(s.chat(8).unwrap().operator.is_none());
+    }
+
+    #[test]
+    fn a_chat_deleted_elsewhere_leaves_with_its_draft_and_outbox() {
+        let mut s = connected();
+        two_chats(&mut s);
+        update(&mut s, Msg::Open(7));
+        update(
+            &mut s,
+            Msg::Draft {
+                chat_id: 7,
+                text: "unsent".into(),
+                now: 1,
+            },
+        );
+        update(&mut s, Msg::SocketClosed);
+        send(&mut s, 8, "to B", "c1");
+        let fx = frame(&mut s, event("ChatDeleted", "7", 9));
+        assert_eq!(s.open, None, "the thread closes");
+        assert!(s.chat(7).is_none());
+        assert_eq!(s.draft(7), "");
+        assert!(matches!(
+            &fx[..],
+            [Effect::Notice {
+                key: "notice.deleted_unsent",
+                ..
+            }]
+        ));
+        assert_eq!(s.outbox.len(), 1, "another chat's outbox stays");
+        // A 404 for a chat the panel still lists does the same.
+        let fx = update(&mut s, Msg::ChatGone(8));
+        assert!(s.chats.is_empty() && s.outbox.is_empty());
+        assert_eq!(fx.len(), 1);
+    }
+}
