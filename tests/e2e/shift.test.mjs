@@ -227,8 +227,8 @@ async function draftIn(page, $, chatId, draft) {
 /** The chat left the list, the thread closed, a notice tells of the deletion, the draft is gone. */
 async function expectGone(page, $, chatId, draft) {
   await $(`button.chat[data-chat="${chatId}"]`).waitFor({ state: 'detached', timeout: 15000 });
-  await $('.notice:not([hidden])').waitFor({ timeout: 10000 });
-  const notice = await $('.notice').textContent();
+  await $('.note[data-shown] .note-text').waitFor({ timeout: 10000 });
+  const notice = await $('.note .note-text').textContent();
   assert.match(notice, /deleted/i, `the notice tells of the deletion: "${notice}"`);
   assert.ok(await $('textarea').isHidden(), 'the thread closed: no composer');
   assert.equal(await $('button.chat[aria-current=true]').count(), 0, 'no chat is current');
@@ -279,9 +279,9 @@ test('documented-only hub (no ChatDeleted): sending to, or reopening, a deleted 
     await sleep(GRACE);
     await $(`button.chat[data-chat="${b.chatId}"]`).click();
     await $(`button.chat[data-chat="${b.chatId}"]`).waitFor({ state: 'detached', timeout: 15000 });
-    await $('.notice:not([hidden])').waitFor({ timeout: 10000 });
-    assert.match(await $('.notice').textContent(), /Deleted Bohdan|Hello\?/, 'the notice names the chat reopened');
-    assert.match(await $('.notice').textContent(), /deleted/i);
+    await $('.note[data-shown] .note-text').waitFor({ timeout: 10000 });
+    assert.match(await $('.note .note-text').textContent(), /Deleted Bohdan|Hello\?/, 'the notice names the chat reopened');
+    assert.match(await $('.note .note-text').textContent(), /deleted/i);
     assert.ok(await $('textarea').isHidden(), 'no thread is left open');
     await screenshot(page, 'shift-deleted-documented-reopen');
     // The 404 the panel learns from is logged by Chromium itself as a console error; it is expected
