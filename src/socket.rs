@@ -2,7 +2,7 @@
 //! queues and hands every text frame to the panel, until either side closes.
 
 use futures::channel::mpsc::UnboundedReceiver;
-use futures::future::{select, Either};
+use futures::future::{poll_fn, select, Either};
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, State};
@@ -41,11 +41,12 @@ pub async fn run(
     loop {
         match select(out.next(), ws.next()).await {
             Either::Left((Some(record), _)) => {
-                // A socket the server is closing would only log a console error per record.
-                if matches!(ws.state(), State::Closing | State::Closed) {
-                    return Ended::Closed;
-                }
-                if ws.send(Message::Text(record)).await.is_err() {
+                // Waits while the socket opens. One that is closing, or never opened, takes no
+                // more: a write there only logs a console error in the host page.
+                let _ = poll_fn(|cx| ws.poll_ready_unpin(cx)).await;
+                if !matches!(ws.state(), State::Open)
+                    || ws.start_send_unpin(Message::Text(record)).is_err()
+                {
                     return Ended::Closed;
                 }
             }

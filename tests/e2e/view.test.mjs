@@ -72,7 +72,7 @@ test('a failed send shows a visible, named Retry; every button is named (list, t
     await plain.page.close();
 
     // A send the server refused, as the panel keeps it across a reload: the outbox in sessionStorage.
-    const saved = { open: chatId, draft: '', outbox: [{ chatId, text, clientMessageId, failed: true }] };
+    const saved = { open: chatId, drafts: [], outbox: [{ chatId, text, clientMessageId, phase: 'failed' }] };
     const seed = `sessionStorage.setItem(${JSON.stringify(`chathub:${ID}`)}, ${JSON.stringify(JSON.stringify(saved))})`;
     const { page } = await blankPage(browser, srv, { initScripts: [seed] });
     await inject(page, { token: await devToken(srv.url), api: srv.url, open: true });
