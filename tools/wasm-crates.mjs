@@ -67,11 +67,13 @@ function parse(buf) {
   return { sections, functions, exports };
 }
 
+// A demangled name without its hash and crate disambiguators.
+export const readable = (name) => name.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]+\]/g, '');
+
 // The crate (and, for the widget, the module) a demangled function name belongs to. `exports` are the
 // wasm's exported function names: wasm-bindgen gives the widget's #[wasm_bindgen] functions their JS names.
 export function groupOf(name, exports = new Set()) {
-  let s = name.replace(/^byn\$mgfn-shared\$/, '').replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]+\]/g, '')
-    .replace(/ (externref|multivalue) shim$/, '');
+  let s = readable(name).replace(/^byn\$mgfn-shared\$/, '').replace(/ (externref|multivalue) shim$/, '');
   if (s === '') return '(no name)';
   // Shims wasm-bindgen writes into the wasm: __wbindgen_* helpers and conversions like `Ref(String) -> Externref`.
   if (/^__wbg|^__wbindgen_|^__externref_| -> /.test(s)) return 'wasm_bindgen (generated shims)';
@@ -111,7 +113,7 @@ export function crateSizes(buf) {
     code,
     sections: sections.filter((s) => s.label !== 'custom "name"'),
     groups: [...groups.values()].sort((a, b) => b.size - a.size),
-    top: [...functions].sort((a, b) => b.size - a.size).slice(0, 12),
+    top: [...functions].sort((a, b) => b.size - a.size).slice(0, 12).map((f) => ({ ...f, name: readable(f.name) })),
   };
 }
 

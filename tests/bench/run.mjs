@@ -84,8 +84,8 @@ Function bodies of the shipped wasm (raw bytes, before gzip) by the crate that d
 same \`wasm-opt -Oz\` output with the function names kept (\`tools/wasm-crates.mjs\`). Generic code counts
 where it is defined: \`Vec<Chat>\`'s methods are alloc's, and \`core::ptr::drop_in_place\` is the drop glue
 of every type, so core and alloc include code the widget's own types instantiate. "exports" are the
-\`#[wasm_bindgen]\` functions under their JS names, with what LTO inlined into them. gzip shrinks each part
-differently; the shares are of raw code.
+\`#[wasm_bindgen]\` functions under their JS names (an "externref shim" is wasm-bindgen's wrapper of one),
+with all that LTO inlined into them. gzip shrinks each part differently; the shares are of raw code.
 
 | crate or module | functions | bytes | share of code |
 |---|---:|---:|---:|
