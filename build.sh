@@ -52,8 +52,9 @@ setup_chromium() {
 }
 
 PACK=target/pack
-# npm's binaryen; the target-features and producers sections are for tools, not browsers.
-WASM_OPT=(-Oz --strip-target-features --strip-producers)
+# npm's binaryen, named by path so that Debian's older wasm-opt (which breaks current wasm-bindgen output)
+# is never picked from PATH. The target-features and producers sections are for tools, not browsers.
+WASM_OPT=("$ROOT/node_modules/.bin/wasm-opt" -Oz --strip-target-features --strip-producers)
 
 build_widget() {
   say "building the widget"
@@ -62,7 +63,7 @@ build_widget() {
   wasm-pack --quiet build --target web --profile wasm-release --out-dir "$PACK" --out-name operator_chat_panel \
     --no-typescript --no-pack
   rm -rf "$DIST"; mkdir -p "$DIST/locales"
-  wasm-opt "${WASM_OPT[@]}" "$PACK/operator_chat_panel_bg.wasm" -o "$DIST/operator_chat_panel_bg.wasm"
+  "${WASM_OPT[@]}" "$PACK/operator_chat_panel_bg.wasm" -o "$DIST/operator_chat_panel_bg.wasm"
   # The glue stays as wasm-bindgen wrote it; terser (npm) only minifies it and the loader.
   local js
   for js in "$PACK/operator_chat_panel.js" www/widget-script.js; do
@@ -132,7 +133,7 @@ case "${1:-build}" in
   bench)
     setup_rust; setup_npm; setup_chromium; build_widget; build_server
     # The same optimisation with the function names kept (-g), for the benchmark's breakdown by crate.
-    wasm-opt "${WASM_OPT[@]}" -g "$PACK/operator_chat_panel_bg.wasm" -o "$PACK/operator_chat_panel_names.wasm"
+    "${WASM_OPT[@]}" -g "$PACK/operator_chat_panel_bg.wasm" -o "$PACK/operator_chat_panel_names.wasm"
     node tests/bench/run.mjs "$PACK/operator_chat_panel_names.wasm" ;;
   *) echo "usage: $0 [build|serve|test|bench]" >&2; exit 2 ;;
 esac
