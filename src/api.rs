@@ -35,6 +35,36 @@ pub struct Api {
     pub token: String,
 }
 
+/// A REST call the panel makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    Chats(ChatQuery),
+    /// The newest page of a chat, or the page before message `before`.
+    Messages {
+        chat_id: u64,
+        before: Option<u64>,
+    },
+    /// The newest page of a chat, to see which of the panel's sends it holds.
+    Verify(u64),
+    Status {
+        chat_id: u64,
+        status: u8,
+    },
+    /// A media message's bytes, for an object URL.
+    Media {
+        message_id: u64,
+        url: String,
+    },
+}
+
+/// What a call answered.
+pub enum Reply {
+    Chats(ChatPage),
+    Messages(MessagePage),
+    Done,
+    Blob(web_sys::Blob),
+}
+
 /// `PUT /api/chat/status`'s body.
 #[derive(Serialize)]
 struct StatusBody {
@@ -48,6 +78,22 @@ pub fn api_path(url: &str) -> Option<&str> {
 }
 
 impl Api {
+    /// Makes `call`: one path for every REST call, so the wasm holds one copy of the request flow.
+    pub async fn call(&self, call: &Call) -> Result<Reply, ApiError> {
+        Ok(match call {
+            Call::Chats(q) => Reply::Chats(self.chats(q).await?),
+            Call::Messages { chat_id, before } => {
+                Reply::Messages(self.messages(*chat_id, *before).await?)
+            }
+            Call::Verify(chat_id) => Reply::Messages(self.messages(*chat_id, None).await?),
+            Call::Status { chat_id, status } => {
+                self.set_status(*chat_id, *status).await?;
+                Reply::Done
+            }
+            Call::Media { url, .. } => Reply::Blob(self.media(url).await?),
+        })
+    }
+
     fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
         builder.header("Authorization", &["Bearer ", &self.token].concat())
     }

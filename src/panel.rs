@@ -2,7 +2,7 @@
 //! state core. Dropping the [`Panel`] releases all of it and puts the page title back.
 
 use crate::alert::{self, Chime};
-use crate::api::{self, Api, ApiError};
+use crate::api::{self, Api, ApiError, Call, Reply};
 use crate::backoff::Backoff;
 use crate::dom::Listener;
 use crate::i18n::Strings;
@@ -10,7 +10,7 @@ use crate::json;
 use crate::media;
 use crate::model::Message;
 use crate::socket;
-use crate::state::{update, ChatQuery, Conn, Dirty, Effect, Extensions, Msg, Saved, State};
+use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Saved, State};
 use crate::tasks::{Task, Tasks};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
@@ -395,7 +395,7 @@ impl Inner {
                 let api = self.config.borrow().api.clone();
                 let weak = Rc::downgrade(self);
                 self.set_link(Link::Connecting {
-                    _attempt: Task::spawn(connect(weak, api)),
+                    _attempt: Task::spawn(Box::pin(connect(weak, api))),
                 });
             }
         }
@@ -407,12 +407,12 @@ impl Inner {
         }
         let delay = self.backoff.borrow_mut().next_delay(now(), random());
         let weak = Rc::downgrade(self);
-        let retry = Task::spawn(async move {
+        let retry = Task::spawn(Box::pin(async move {
             TimeoutFuture::new(delay as u32).await;
             if let Some(p) = weak.upgrade() {
                 p.start();
             }
-        });
+        }));
         self.set_link(Link::Waiting { _retry: retry });
     }
 
@@ -523,7 +523,7 @@ impl Inner {
             UiEvent::Notify => return self.ask_permission(),
             UiEvent::Media {
                 message_id, url, ..
-            } => return self.load_media(message_id, url),
+            } => return self.request(Call::Media { message_id, url }),
             UiEvent::Toggle => return self.show(!self.view.is_open()),
             UiEvent::Close => return self.show(false),
         };
@@ -582,11 +582,17 @@ impl Inner {
                     let _ = out.unbounded_send(record);
                 }
             }
-            Effect::LoadChats(query) => self.load_chats(query),
-            Effect::LoadHistory(chat_id) => self.load_messages(chat_id, None),
-            Effect::LoadOlder { chat_id, before } => self.load_messages(chat_id, Some(before)),
-            Effect::Verify(chat_id) => self.verify(chat_id),
-            Effect::SetStatus { chat_id, status } => self.set_status(chat_id, status),
+            Effect::LoadChats(query) => self.request(Call::Chats(query)),
+            Effect::LoadHistory(chat_id) => self.request(Call::Messages {
+                chat_id,
+                before: None,
+            }),
+            Effect::LoadOlder { chat_id, before } => self.request(Call::Messages {
+                chat_id,
+                before: Some(before),
+            }),
+            Effect::Verify(chat_id) => self.request(Call::Verify(chat_id)),
+            Effect::SetStatus { chat_id, status } => self.request(Call::Status { chat_id, status }),
             Effect::Reconnect => self.schedule_reconnect(),
             Effect::Error { code, message } => self.report(code, &message),
             Effect::Notice { key, name } => {
@@ -628,91 +634,53 @@ impl Inner {
         }
     }
 
-    /// Runs `work` as one of the panel's tasks, with the API as it is now. Its answer is handed back
-    /// only while the panel lives and the token is still the one it was made with: the session of a
-    /// newer token reloads what it needs.
-    fn request<T: 'static>(
-        self: &Rc<Self>,
-        work: impl AsyncFnOnce(&Api) -> Result<T, ApiError> + 'static,
-        then: impl FnOnce(&Rc<Inner>, Result<T, ApiError>) + 'static,
-    ) {
+    /// Runs a REST call as one of the panel's tasks, with the API as it is now. Its answer is handed
+    /// back only while the panel lives and the token is still the one it was made with: the session
+    /// of a newer token reloads what it needs.
+    fn request(self: &Rc<Self>, call: Call) {
         let api = self.config.borrow().api.clone();
         let weak = Rc::downgrade(self);
-        self.tasks.spawn(async move {
-            let result = work(&api).await;
+        self.tasks.spawn(Box::pin(async move {
+            let reply = api.call(&call).await;
             let Some(p) = weak.upgrade() else { return };
-            if p.config.borrow().api.token != api.token {
-                return;
+            if p.config.borrow().api.token == api.token {
+                p.answered(call, reply);
             }
-            match result {
-                Err(ApiError::Unauthorized) => p.fail_token(TokenProblem::Expired),
-                Err(ApiError::Forbidden) => p.fail_refused(),
-                result => then(&p, result),
+        }));
+    }
+
+    /// A REST call's answer, as the core takes it.
+    fn answered(self: &Rc<Self>, call: Call, reply: Result<Reply, ApiError>) {
+        let msg = match (call, reply) {
+            (_, Err(ApiError::Unauthorized)) => return self.fail_token(TokenProblem::Expired),
+            (_, Err(ApiError::Forbidden)) => return self.fail_refused(),
+            (Call::Chats(query), Ok(Reply::Chats(page))) => Msg::ChatsLoaded(query, page),
+            (Call::Messages { chat_id, before }, Ok(Reply::Messages(page))) => match before {
+                None => Msg::HistoryLoaded { chat_id, page },
+                Some(_) => Msg::OlderLoaded { chat_id, page },
+            },
+            (Call::Verify(chat_id), Ok(Reply::Messages(page))) => Msg::Verified { chat_id, page },
+            (Call::Media { message_id, .. }, Ok(Reply::Blob(blob))) => {
+                return self.view.media_ready(message_id, &blob)
             }
-        });
-    }
-
-    fn load_chats(self: &Rc<Self>, query: ChatQuery) {
-        let asked = query.clone();
-        self.request(
-            async move |api| api.chats(&asked).await,
-            move |p, page| match page {
-                Ok(page) => p.dispatch(Msg::ChatsLoaded(query, page)),
-                Err(_) => p.load_failed(false),
-            },
-        );
-    }
-
-    fn load_messages(self: &Rc<Self>, chat_id: u64, before: Option<u64>) {
-        self.request(
-            async move |api| api.messages(chat_id, before).await,
-            move |p, page| match (page, before) {
-                (Ok(page), None) => p.dispatch(Msg::HistoryLoaded { chat_id, page }),
-                (Ok(page), Some(_)) => p.dispatch(Msg::OlderLoaded { chat_id, page }),
-                (Err(ApiError::NotFound), _) => p.dispatch(Msg::ChatGone(chat_id)),
-                (Err(_), _) => p.load_failed(false),
-            },
-        );
-    }
-
-    fn verify(self: &Rc<Self>, chat_id: u64) {
-        self.request(
-            async move |api| api.messages(chat_id, None).await,
-            move |p, page| match page {
-                Ok(page) => p.dispatch(Msg::Verified { chat_id, page }),
-                Err(ApiError::NotFound) => p.dispatch(Msg::ChatGone(chat_id)),
-                Err(_) => p.dispatch(Msg::VerifyFailed(chat_id)),
-            },
-        );
-    }
-
-    fn set_status(self: &Rc<Self>, chat_id: u64, status: u8) {
-        self.request(
-            async move |api| api.set_status(chat_id, status).await,
-            move |p, done| match done {
-                Ok(()) => {}
-                Err(ApiError::NotFound) => p.dispatch(Msg::ChatGone(chat_id)),
-                // The list reloads to undo the optimistic change.
-                Err(_) => p.load_failed(true),
-            },
-        );
-    }
-
-    /// A load that could not finish is reported and unblocked.
-    fn load_failed(self: &Rc<Self>, refresh: bool) {
-        self.report("request_failed", "request failed");
-        self.dispatch(Msg::LoadFailed { refresh });
-    }
-
-    fn load_media(self: &Rc<Self>, message_id: u64, url: String) {
-        self.request(
-            async move |api| api.media(&url).await,
-            move |p, blob| {
-                if let Ok(blob) = blob {
-                    p.view.media_ready(message_id, &blob);
-                }
-            },
-        );
+            (Call::Status { .. } | Call::Media { .. }, Ok(_)) => return,
+            (
+                Call::Messages { chat_id, .. }
+                | Call::Verify(chat_id)
+                | Call::Status { chat_id, .. },
+                Err(ApiError::NotFound),
+            ) => Msg::ChatGone(chat_id),
+            (Call::Verify(chat_id), _) => Msg::VerifyFailed(chat_id),
+            // A missing picture stays a link; nothing else waits on it.
+            (Call::Media { .. }, _) => return,
+            // The list reloads to undo the optimistic change.
+            (call, _) => {
+                self.report("request_failed", "request failed");
+                let refresh = matches!(call, Call::Status { .. });
+                Msg::LoadFailed { refresh }
+            }
+        };
+        self.dispatch(msg);
     }
 
     /// A language other than English: its strings beside the loader, whatever page embeds it.
@@ -729,7 +697,7 @@ impl Inner {
         };
         let url = [dir, "locales/", lang, ".json"].concat();
         let weak = Rc::downgrade(self);
-        self.tasks.spawn(async move {
+        self.tasks.spawn(Box::pin(async move {
             let Ok(text) = api::locale(&url).await else {
                 return;
             };
@@ -739,13 +707,13 @@ impl Inner {
             *p.strings.borrow_mut() = strings;
             // Redraw dates and labels in the new language now, not on the next change.
             p.view.render(&p.state.borrow(), Dirty::default());
-        });
+        }));
     }
 
     /// Reads an attached file and sends it, or tells the operator why not.
     fn attach(self: &Rc<Self>, file: web_sys::File) {
         let weak = Rc::downgrade(self);
-        self.tasks.spawn(async move {
+        self.tasks.spawn(Box::pin(async move {
             let read = JsFuture::from(file.array_buffer()).await;
             let Some(p) = weak.upgrade() else { return };
             let Ok(buffer) = read else {
@@ -765,7 +733,7 @@ impl Inner {
                     p.report("file_too_big", "the file is larger than 5 MB");
                 }
             }
-        });
+        }));
     }
 
     /// Asks for desktop-notification permission (only ever from the opt-in button).
@@ -774,12 +742,12 @@ impl Inner {
             return;
         };
         let weak = Rc::downgrade(self);
-        self.tasks.spawn(async move {
+        self.tasks.spawn(Box::pin(async move {
             let _ = JsFuture::from(asked).await;
             if let Some(p) = weak.upgrade() {
                 p.view.set_notify(alert::notify_key());
             }
-        });
+        }));
     }
 }
 

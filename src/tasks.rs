@@ -4,14 +4,18 @@
 use futures::future::{AbortHandle, Abortable};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use web_sys::{AbortController, AbortSignal};
 
 /// One spawned task; dropping it aborts the task at its next await.
 pub struct Task(AbortHandle);
 
+/// A task's work, boxed: one spawn path in the wasm rather than one per kind of future.
+pub type Work = Pin<Box<dyn Future<Output = ()>>>;
+
 impl Task {
-    pub fn spawn(work: impl Future<Output = ()> + 'static) -> Task {
+    pub fn spawn(work: Work) -> Task {
         let (handle, registration) = AbortHandle::new_pair();
         wasm_bindgen_futures::spawn_local(async move {
             let _ = Abortable::new(work, registration).await;
@@ -35,7 +39,7 @@ pub struct Tasks {
 }
 
 impl Tasks {
-    pub fn spawn(&self, work: impl Future<Output = ()> + 'static) {
+    pub fn spawn(&self, work: Work) {
         let id = self.next.get();
         self.next.set(id + 1);
         let (handle, registration) = AbortHandle::new_pair();
