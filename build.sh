@@ -93,9 +93,11 @@ sizes() {
   done
   printf 'gzip total to show the panel in English (loader + glue + wasm; CSS is inside the wasm): %d bytes (budget %d)\n' \
     "$total" "$BUDGET_GZIP"
+  OVER_BUDGET=0
   if [ "$total" -gt "$BUDGET_GZIP" ]; then
-    echo "over the size budget by $((total - BUDGET_GZIP)) bytes (./build.sh bench shows where the bytes go)" >&2
-    return 1
+    OVER_BUDGET=$((total - BUDGET_GZIP))
+    printf '\033[1;31mover the size budget by %d bytes\033[0m (./build.sh bench shows where the bytes go)\n' \
+      "$OVER_BUDGET" >&2
   fi
 }
 
@@ -127,7 +129,9 @@ run_tests() {
 }
 
 case "${1:-build}" in
-  build) setup_rust; setup_npm; build_widget ;;
+  # The build itself fails over budget. The demo, the tests and the benchmarks run all the same and
+  # print the figure: the benchmark's breakdown is how to find the bytes.
+  build) setup_rust; setup_npm; build_widget; [ "$OVER_BUDGET" = 0 ] ;;
   serve) serve ;;
   test) run_tests ;;
   bench)
