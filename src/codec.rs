@@ -22,13 +22,9 @@ pub enum CodecError {
 }
 
 impl CodecError {
-    /// The same text as `Display`, without linking `core::fmt` into the wasm.
+    /// What the host page is told (`chathub:error`'s message).
     pub fn message(&self) -> String {
-        let (head, why) = match self {
-            CodecError::Malformed(why) => ("malformed hub message: ", why),
-            CodecError::Refused(why) => ("hub refused the handshake: ", why),
-        };
-        crate::text::cat(&[head, why])
+        self.to_string()
     }
 }
 

@@ -11,8 +11,8 @@ pub const SHIPPED: &[&str] = &[
 /// Languages written right to left.
 const RTL: &[&str] = &["ar"];
 
-/// English, one `key=value` per line. One string: a table of pairs costs a pointer pair per entry in
-/// the wasm, about 1 KB. Source names (`source.N`) follow the ChatHub API's source numbers.
+/// English, one `key=value` per line, in the same keys as the language files. Source names
+/// (`source.N`) follow the ChatHub API's source numbers.
 const EN: &str = "\
 title=Chats
 conn.connecting=Connecting…

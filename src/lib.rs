@@ -40,7 +40,7 @@ pub mod socket;
 pub mod tasks;
 pub mod view;
 
-/// The wasm's allocator: talc is about 3 KB gzip smaller than std's dlmalloc (single-threaded wasm).
+/// The wasm's allocator: talc, smaller than std's dlmalloc for a single-threaded wasm.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -1,6 +1,5 @@
-//! Small string tools that keep std's generic machinery out of the wasm: number formatting and
-//! parsing without `core::fmt`/`FromStr`, joining without `concat`'s generic copy, and splitting on
-//! an ASCII byte without a char searcher. Each saved a few hundred bytes of wasm.
+//! Small number and string helpers shared by the core and the view: decimal digits, whole-number
+//! parsing that refuses signs and spaces, joining, and splitting on an ASCII byte.
 
 /// The decimal digits of `n`.
 pub fn num(mut n: u64) -> String {

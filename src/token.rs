@@ -62,7 +62,7 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Claims, TokenProblem> {
 fn base64url(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
-    // Padding only at the end; bytes, not a char pattern (no searcher in the wasm).
+    // Padding only at the end.
     let s = &s[..s.bytes().rposition(|b| b != b'=').map_or(0, |i| i + 1)];
     for c in s.bytes() {
         let v = match c {

@@ -687,8 +687,8 @@ impl Ui {
     }
 
     /// A file over the size limit, on the notice line: the limit and the file's size in MB. The size
-    /// is rounded up to a tenth, so it always reads above the limit; `Intl` writes it (no float
-    /// formatting in the wasm).
+    /// is rounded up to a tenth, so it always reads above the limit; `Intl` writes it in the panel's
+    /// language (a decimal comma where that language has one).
     pub fn file_too_big(&self, name: &str, bytes: u64, max: u64) {
         const MB: u64 = 1024 * 1024;
         let line = {
