@@ -167,10 +167,8 @@ impl Chat {
     /// starts the wait (unless answered already), an operator's ends it.
     pub fn note(&mut self, m: &Message) {
         match m.author {
-            1 if m.id > self.answered => {
-                if self.waiting_since.is_none() {
-                    self.waiting_since = Some(m.created_at.clone());
-                }
+            1 if m.id > self.answered && self.waiting_since.is_none() => {
+                self.waiting_since = Some(m.created_at.clone());
             }
             0 => {
                 self.waiting_since = None;
