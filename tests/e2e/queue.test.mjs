@@ -8,8 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startServer, companyToken, inbound, outbound } from './lib/server.mjs';
-import { launch, screenshot } from './lib/browser.mjs';
-import { HOST, panelPage, openChat, until, sleep, devToken, operatorToken, allChats, focused, inject, connected } from './lib/panel.mjs';
+import { launch, screenshot, inPanel } from './lib/browser.mjs';
+import { HOST, panelPage, openChat, until, sleep, devToken, operatorToken, allChats, focused, inject, connected, blankPage } from './lib/panel.mjs';
 
 const T = { timeout: 240000 };
 const GRACE = 1500;
@@ -143,6 +143,44 @@ test('the sort choice is remembered in this browser: a reload sorts by the longe
   } finally { await srv.stop(); }
 });
 
+/** Records every `setInterval` by its period, so a test can count the panel's timers and run one. */
+const RECORD_INTERVALS = `(() => {
+  const set = window.setInterval;
+  Object.defineProperty(window, '__intervals', { value: [], enumerable: false });
+  window.setInterval = function (fn, ms, ...rest) { window.__intervals.push({ ms, fn }); return set.call(this, fn, ms, ...rest); };
+})();`;
+
+test('one shared timer, not one per row, moves the waiting times on each minute', T, async () => {
+  const srv = await startServer();
+  try {
+    const company = await companyToken(srv.url);
+    await clearDemo(srv.url, company);
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await inbound(srv.url, company, { name: `Timer ${i}`, phone: `+38050730000${i}`, text: `t${i}` })).chatId);
+    const { page, errors } = await blankPage(browser, srv, { initScripts: [RECORD_INTERVALS] });
+    await inject(page, { token: await devToken(srv.url), api: srv.url, open: true });
+    await connected(page);
+    const $ = (css) => inPanel(page, css);
+    for (const id of ids) await $(`button.chat[data-chat="${id}"] .wait`).waitFor({ timeout: 15000 });
+    const minuteTimers = () => page.evaluate(() => window.__intervals.filter((t) => t.ms === 60000).length);
+    assert.equal(await minuteTimers(), 1, 'one minute timer for the whole list');
+    // The timer's own callback, run with the clock five minutes on (and put back at once, so nothing
+    // else sees it): every row's wait moves on, with no other change to the list.
+    const after = await page.evaluate((host) => {
+      const real = Date.now;
+      const later = real() + 5 * 60000 + 5000;
+      Date.now = () => later;
+      try { for (const t of window.__intervals.filter((t) => t.ms === 60000)) t.fn(); } finally { Date.now = real; }
+      return [...document.querySelector(host).shadowRoot.querySelectorAll('.wait')].map((w) => w.textContent);
+    }, HOST);
+    assert.equal(after.length, ids.length);
+    for (const text of after) assert.match(text, /^Waiting (5|6) min$/, `every row moved on: ${after}`);
+    assert.equal(await minuteTimers(), 1, 'still one timer');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally { await srv.stop(); }
+});
+
 test('a scripted shift: one operator answers 20 waiting customers with the keyboard alone, oldest wait first, each exactly once', T, async () => {
   const srv = await startServer();
   try {
@@ -217,7 +255,7 @@ test('closing or pausing from the keyboard moves on to the next waiting chat; a 
     assert.equal(await until(() => openId(page), (id) => id === chats[2].chatId), chats[2].chatId, 'pausing Ben moved on to Cy');
     assert.equal(await until(() => statusOf(srv.url, token, chats[1].chatId), (s) => s === 3), 3, 'Ben\'s chat is paused');
 
-    // Ada writes again into her closed chat; the operator's reply reopens it, and says so.
+    // The operator writes to Ada's closed chat: the reply reopens it, and the operator is told.
     await openChat($, chats[0].chatId);
     assert.equal(await $(`button.chat[data-chat="${chats[0].chatId}"]`).getAttribute('data-status'), '4');
     await $('textarea').fill('Reopening for you, Ada.');
