@@ -195,6 +195,10 @@ test('a scripted shift: one operator answers 20 waiting customers with the keybo
     }
     const { page, errors, $ } = await panelPage(browser, srv);
     await $(`button.chat[data-chat="${customers[19].chatId}"]`).waitFor({ timeout: 15000 });
+    // The host page's keys are its own: with focus outside the panel, Alt+N does nothing.
+    await page.keyboard.press('Alt+KeyN');
+    await sleep(GRACE);
+    assert.equal(await openId(page), 0, 'no chat opened from outside the panel');
     await tabIntoPanel(page);
 
     for (const [i, c] of customers.entries()) {
