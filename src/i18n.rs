@@ -85,7 +85,20 @@ history.start=Beginning of the conversation
 list.more=Loading more chats…
 list.none=No chats match
 back=Back to chats
-unread={n} unread";
+unread={n} unread
+sort.label=Order chats
+sort.activity=Latest activity
+sort.waiting=Longest waiting
+wait.label=Waiting
+wait.min={n} min
+wait.hour={n} h
+next=Next waiting customer
+notice.none_waiting=No other customer is waiting.
+notice.reopened=The chat with {name} was closed; your reply reopened it.
+phone.copy=Copy phone number
+notice.copied=Copied {name}
+colleague.typing={name} is typing in this chat…
+colleague.replied={name} just replied in this chat";
 
 /// The English pairs, in order.
 fn english() -> impl Iterator<Item = (&'static str, &'static str)> {

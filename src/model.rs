@@ -39,6 +39,11 @@ pub struct Media {
     pub kind: u8,
 }
 
+/// `chatStatus` values the panel acts on.
+pub const STATUS_OPEN: u8 = 1;
+pub const STATUS_PAUSED: u8 = 3;
+pub const STATUS_CLOSED: u8 = 4;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Chat {
@@ -53,6 +58,14 @@ pub struct Chat {
     pub client: Option<Client>,
     pub last_message: Option<Message>,
     pub updated_at: Option<String>,
+    /// When the customer's first unanswered message came (ISO-8601): the chat is *waiting* for a
+    /// reply. The panel's own bookkeeping, never read from or written to the network.
+    #[serde(skip)]
+    pub waiting_since: Option<String>,
+    /// The newest message id known when an operator last replied: a customer message up to it is
+    /// answered, even while the list's copy of the chat still shows it as the last one.
+    #[serde(skip)]
+    pub answered: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -140,6 +153,28 @@ impl Chat {
         match client {
             Some(c) => has(c.name.as_deref()) || has(c.phone.as_deref()),
             None => has(self.theme.as_deref()),
+        }
+    }
+
+    /// Since when the customer waits for a reply, if they do. A closed chat waits for nobody.
+    pub fn waiting(&self) -> Option<&str> {
+        self.waiting_since
+            .as_deref()
+            .filter(|_| self.chat_status != STATUS_CLOSED)
+    }
+
+    /// Keeps the waiting mark in step with a message newer than any the chat had: a customer's
+    /// starts the wait (unless answered already), an operator's ends it.
+    pub fn note(&mut self, m: &Message) {
+        match m.author {
+            1 if m.id > self.answered && self.waiting_since.is_none() => {
+                self.waiting_since = Some(m.created_at.clone());
+            }
+            0 => {
+                self.waiting_since = None;
+                self.answered = self.answered.max(m.id);
+            }
+            _ => {}
         }
     }
 

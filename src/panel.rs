@@ -10,7 +10,7 @@ use crate::json;
 use crate::media;
 use crate::model::Message;
 use crate::socket;
-use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Saved, State};
+use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Saved, Sort, State};
 use crate::tasks::{Task, Tasks};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
@@ -28,6 +28,8 @@ use web_sys::{CustomEvent, CustomEventInit, Document, Element, ErrorEvent, Error
 
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
 const TICK_MS: u32 = 2_000;
+/// How often the list's waiting times are redrawn: they show whole minutes.
+const WAIT_REFRESH_MS: u32 = 60_000;
 /// A negotiate that has not answered by then is given up and retried on the backoff: a server that
 /// accepts connections but never answers (paused, half-open) would otherwise hold the panel forever.
 const NEGOTIATE_MS: u32 = 10_000;
@@ -153,6 +155,8 @@ struct Inner {
     chime: RefCell<Chime>,
     /// The last desktop notification, closed on unmount.
     notification: RefCell<Option<web_sys::Notification>>,
+    /// The one timer that keeps the list's "waiting 4 min" current (not one per row).
+    _minute: Interval,
 }
 
 fn now() -> u64 {
@@ -215,6 +219,7 @@ impl Panel {
         };
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
             let weak = weak.clone();
+            let minute = weak.clone();
             let on = move |ev: UiEvent| {
                 if let Some(p) = weak.upgrade() {
                     p.on_ui(ev);
@@ -226,6 +231,15 @@ impl Panel {
                 sound: attr(script, "sound").as_deref() != Some("off"),
                 chime: RefCell::new(Chime::default()),
                 notification: RefCell::new(None),
+                _minute: Interval::new(WAIT_REFRESH_MS, move || {
+                    if let Some(p) = minute.upgrade() {
+                        let chats = Dirty {
+                            chats: true,
+                            ..Dirty::default()
+                        };
+                        p.view.render(&p.state.borrow(), chats);
+                    }
+                }),
                 script: script.clone(),
                 title: doc.title(),
                 doc,
@@ -245,6 +259,9 @@ impl Panel {
         inner.dispatch(Msg::Looking(inner.looking()));
         if let Some(saved) = inner.load_saved() {
             inner.dispatch(Msg::Restore(saved));
+        }
+        if let Some(sort) = inner.load_sort() {
+            inner.dispatch(Msg::SortBy(sort));
         }
         inner.view.render(
             &inner.state.borrow(),
@@ -328,6 +345,46 @@ impl Inner {
             Some(text) => storage.set_item(&self.storage_key(), &text),
             None => storage.remove_item(&self.storage_key()),
         };
+    }
+
+    /// The list's order is the operator's choice in this browser, for every session: localStorage.
+    fn sort_key(&self) -> String {
+        ["chathub-sort:", &self.config.borrow().id].concat()
+    }
+
+    fn load_sort(&self) -> Option<Sort> {
+        let storage = window().local_storage().ok()??;
+        Sort::from_name(&storage.get_item(&self.sort_key()).ok()??)
+    }
+
+    fn set_sort(self: &Rc<Self>, sort: Sort) {
+        if let Some(storage) = window().local_storage().ok().flatten() {
+            let _ = storage.set_item(&self.sort_key(), sort.name());
+        }
+        self.dispatch(Msg::SortBy(sort));
+    }
+
+    /// Puts the customer's phone on the clipboard and says so (or nothing, if the browser refuses).
+    fn copy(self: &Rc<Self>, text: String) {
+        let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into())
+            .ok()
+            .filter(|c| c.is_object());
+        let written = clipboard.and_then(|c| {
+            let write = js_sys::Reflect::get(&c, &"writeText".into()).ok()?;
+            let promise = write
+                .dyn_ref::<js_sys::Function>()?
+                .call1(&c, &text.as_str().into());
+            promise.ok()?.dyn_into::<js_sys::Promise>().ok()
+        });
+        let Some(written) = written else { return };
+        let weak = Rc::downgrade(self);
+        self.tasks.spawn(Box::pin(async move {
+            let done = JsFuture::from(written).await.is_ok();
+            if let Some(p) = weak.upgrade().filter(|_| done) {
+                let line = p.strings.borrow().fill("notice.copied", &[("name", &text)]);
+                p.view.notice(&line);
+            }
+        }));
     }
 
     /// Reconnect at once when the browser says the network or the page came back.
@@ -526,6 +583,10 @@ impl Inner {
             } => return self.request(Call::Media { message_id, url }),
             UiEvent::Toggle => return self.show(!self.view.is_open()),
             UiEvent::Close => return self.show(false),
+            UiEvent::Sort(sort) => return self.set_sort(sort),
+            UiEvent::Copy(text) => return self.copy(text),
+            UiEvent::NextWaiting => Msg::NextWaiting,
+            UiEvent::StatusAndNext(status) => Msg::StatusAndNext(status),
         };
         self.dispatch(msg);
     }

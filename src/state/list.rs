@@ -2,7 +2,8 @@
 //! since, newest activity first. Every chat is here; the open one's messages are in thread.rs.
 
 use super::{Effect, State};
-use crate::model::{Chat, ChatPage, Message};
+use crate::model::{Chat, ChatPage, Message, STATUS_PAUSED};
+use std::cmp::Ordering;
 
 /// Chats per list page.
 pub const CHATS_PER_PAGE: u32 = 50;
@@ -23,6 +24,41 @@ impl ChatQuery {
             page: 1,
             ..ChatQuery::default()
         }
+    }
+}
+
+/// The list's order: by latest activity, or the longest waiting customer first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Activity,
+    Waiting,
+}
+
+impl Sort {
+    /// The name the browser remembers the choice by (and the select's value).
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Activity => "activity",
+            Sort::Waiting => "waiting",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Sort> {
+        [Sort::Activity, Sort::Waiting]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
+/// Longest waiting first (ISO-8601 strings sort as time; ties by the older chat), then the rest by
+/// activity.
+fn by_wait(a: &Chat, b: &Chat) -> Ordering {
+    match (a.waiting(), b.waiting()) {
+        (Some(x), Some(y)) => x.cmp(y).then(a.id.cmp(&b.id)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => b.activity().cmp(a.activity()),
     }
 }
 
@@ -105,6 +141,7 @@ impl State {
     pub(super) fn set_status(&mut self, status: u8, fx: &mut Vec<Effect>) {
         if let Some(chat_id) = self.open.filter(|_| status <= 4) {
             self.set_chat(chat_id, |c| c.chat_status = status);
+            self.sort_chats();
             fx.push(Effect::SetStatus { chat_id, status });
         }
     }
@@ -116,10 +153,64 @@ impl State {
         }
     }
 
-    /// Newest activity first. Stable: chats that carry no times (a server with only the documented
-    /// fields) keep the order the server listed them in.
-    fn sort_chats(&mut self) {
-        self.chats.sort_by(|a, b| b.activity().cmp(a.activity()));
+    /// Newest activity first, or longest waiting first. Stable: chats that carry no times (a server
+    /// with only the documented fields) keep the order the server listed them in.
+    pub(super) fn sort_chats(&mut self) {
+        match self.sort {
+            Sort::Activity => self.chats.sort_by(|a, b| b.activity().cmp(a.activity())),
+            Sort::Waiting => self.chats.sort_by(by_wait),
+        }
+    }
+
+    pub(super) fn set_sort(&mut self, sort: Sort) {
+        if self.sort != sort {
+            self.sort = sort;
+            self.sort_chats();
+            self.dirty.chats = true;
+        }
+    }
+
+    /// The chat to answer next: the longest waiting one, never the open one or the one just answered
+    /// or left (a reply moves its chat to the top of the list, which must not bring it back). A
+    /// paused chat waits on purpose, so it is skipped.
+    pub fn next_waiting(&self) -> Option<u64> {
+        let skip = [self.open, self.just_left];
+        self.chats
+            .iter()
+            .filter(|c| !skip.contains(&Some(c.id)) && c.chat_status != STATUS_PAUSED)
+            .filter_map(|c| Some((c.waiting()?, c.id)))
+            .min()
+            .map(|(_, id)| id)
+    }
+
+    /// Opens the next waiting chat, or says that nobody waits.
+    pub(super) fn open_next(&mut self, fx: &mut Vec<Effect>) {
+        match self.next_waiting() {
+            Some(id) => self.on_open(id, fx),
+            None => fx.push(Effect::Notice {
+                key: "notice.none_waiting",
+                name: String::new(),
+            }),
+        }
+    }
+
+    /// How many customers wait, besides the open chat's.
+    pub fn waiting_count(&self) -> usize {
+        let open = self.open;
+        let waits = |c: &&Chat| c.waiting().is_some() && Some(c.id) != open;
+        self.chats.iter().filter(waits).count()
+    }
+
+    /// The operator replied to `chat_id`: it waits no more, whatever the list's copy says, until the
+    /// customer writes again.
+    pub(super) fn answered(&mut self, chat_id: u64) {
+        let newest = self.newest_known(chat_id);
+        self.set_chat(chat_id, |c| {
+            c.waiting_since = None;
+            c.answered = c.answered.max(newest);
+        });
+        self.just_left = Some(chat_id);
+        self.sort_chats();
     }
 
     /// Adds loaded chats to the ones known, keeping whatever live events already made newer than
@@ -127,11 +218,21 @@ impl State {
     fn merge_chats(&mut self, loaded: Vec<Chat>) {
         let last = |c: &Chat| c.last_message.as_ref().map_or(0, |m| m.id);
         for mut chat in loaded {
-            match self.chats.iter_mut().find(|c| c.id == chat.id) {
+            let old = self.chats.iter_mut().find(|c| c.id == chat.id);
+            // What the panel learnt of the wait stays; the fetched last message may add to it.
+            if let Some(old) = &old {
+                chat.waiting_since.clone_from(&old.waiting_since);
+                chat.answered = old.answered;
+            }
+            if let Some(m) = chat.last_message.clone() {
+                chat.note(&m);
+            }
+            match old {
                 Some(old) if last(old) > last(&chat) => {
                     chat.last_message = old.last_message.take();
                     chat.updated_at = old.updated_at.take();
                     chat.count_unread = old.count_unread;
+                    chat.waiting_since = old.waiting_since.take();
                     *old = chat;
                 }
                 Some(old) => *old = chat,
@@ -155,6 +256,7 @@ impl State {
                 if m.author == 0 && chat.operator.is_none() {
                     chat.operator = m.operator.clone();
                 }
+                chat.note(&m);
                 chat.updated_at = Some(m.created_at.clone());
                 chat.last_message = Some(m);
                 self.dirty.chats = true;
@@ -171,6 +273,10 @@ impl State {
     /// `ChatCreated`: a chat the list does not hold yet.
     pub(super) fn add_chat(&mut self, chat: Chat) {
         if self.chat(chat.id).is_none() {
+            let mut chat = chat;
+            if let Some(m) = chat.last_message.clone() {
+                chat.note(&m);
+            }
             // The newest chat: first among those that carry no times.
             self.chats.insert(0, chat);
             self.sort_chats();
@@ -476,5 +582,170 @@ mod tests {
         let fx = update(&mut s, Msg::ChatGone(8));
         assert!(s.chats.is_empty() && s.outbox.is_empty());
         assert_eq!(fx.len(), 1);
+    }
+
+    /// Three customers who wrote at 10:00, 09:00 and 11:00, and one chat answered last.
+    fn queue() -> State {
+        let mut s = connected();
+        let items = [
+            chat_json(1, 1, "Ann", "2026-11-21T10:00:00Z"),
+            chat_json(2, 1, "Bob", "2026-11-21T09:00:00Z"),
+            chat_json(3, 1, "Cid", "2026-11-21T11:00:00Z"),
+            format!(
+                r#"{{"id":4,"chatStatus":1,"lastMessage":{}}}"#,
+                msg(400, 4, 0, "2026-11-21T12:00:00Z")
+            ),
+        ];
+        let page = chats(&format!(r#"{{"items":[{}]}}"#, items.join(",")));
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), page));
+        s
+    }
+
+    #[test]
+    fn a_chat_whose_last_message_is_the_customers_is_waiting_since_then() {
+        let mut s = queue();
+        let since = |s: &State, id| s.chat(id).unwrap().waiting().map(str::to_owned);
+        assert_eq!(since(&s, 2).as_deref(), Some("2026-11-21T09:00:00Z"));
+        assert_eq!(since(&s, 4), None, "the operator wrote last");
+        // A second customer message keeps the wait's start; a reply ends it.
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(201, 2, 1, "2026-11-21T12:30:00Z"), 1),
+        );
+        assert_eq!(since(&s, 2).as_deref(), Some("2026-11-21T09:00:00Z"));
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(202, 2, 0, "2026-11-21T12:31:00Z"), 2),
+        );
+        assert_eq!(since(&s, 2), None);
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(203, 2, 1, "2026-11-21T12:32:00Z"), 3),
+        );
+        assert_eq!(since(&s, 2).as_deref(), Some("2026-11-21T12:32:00Z"));
+        // A closed chat waits for nobody.
+        frame(&mut s, event("ChatStatusChanged", "1,4", 4));
+        assert_eq!(since(&s, 1), None);
+    }
+
+    #[test]
+    fn the_list_sorts_by_activity_or_longest_wait() {
+        let mut s = queue();
+        assert_eq!(visible(&s), [4, 3, 1, 2]);
+        assert_eq!(s.sort, Sort::Activity);
+        update(&mut s, Msg::SortBy(Sort::Waiting));
+        assert_eq!(
+            visible(&s),
+            [2, 1, 3, 4],
+            "oldest wait first, then the rest"
+        );
+        assert!(s.take_dirty().chats);
+        // A reply takes its chat out of the waiting part, though it is now the latest activity.
+        open(&mut s, 2);
+        send(&mut s, 2, "Hello Bob", "c1");
+        assert_eq!(
+            visible(&s),
+            [1, 3, 4, 2],
+            "then by activity (the reply is not stored yet)"
+        );
+        update(&mut s, Msg::SortBy(Sort::Activity));
+        assert_eq!(visible(&s)[0], 4);
+        assert_eq!(Sort::from_name(Sort::Waiting.name()), Some(Sort::Waiting));
+        assert_eq!(Sort::from_name("nonsense"), None);
+    }
+
+    fn open(s: &mut State, id: u64) {
+        update(s, Msg::Open(id));
+    }
+
+    #[test]
+    fn next_waiting_is_the_oldest_wait_and_never_the_chat_just_answered() {
+        let mut s = queue();
+        let fx = update(&mut s, Msg::NextWaiting);
+        assert_eq!(s.open, Some(2), "Bob has waited longest");
+        assert_eq!(fx, [Effect::LoadHistory(2)]);
+        send(&mut s, 2, "Hi Bob", "c1");
+        update(&mut s, Msg::NextWaiting);
+        assert_eq!(s.open, Some(1));
+        // Bob writes again at once: he waits again, but is not the next right after his answer...
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(201, 2, 1, "2026-11-21T08:00:00Z"), 1),
+        );
+        send(&mut s, 1, "Hi Ann", "c2");
+        update(&mut s, Msg::NextWaiting);
+        assert_eq!(s.open, Some(2), "Bob's new message is the oldest wait now");
+        send(&mut s, 2, "Again, Bob", "c3");
+        update(&mut s, Msg::NextWaiting);
+        assert_eq!(s.open, Some(3));
+        // ...and the server's copy of the list, still showing the customer's message last, does not
+        // undo an answer.
+        let stale = chats(&format!(
+            r#"{{"items":[{}]}}"#,
+            chat_json(1, 1, "Ann", "2026-11-21T10:00:00Z")
+        ));
+        update(&mut s, Msg::ChatsLoaded(ChatQuery::first(), stale));
+        assert_eq!(s.chat(1).unwrap().waiting(), None);
+        send(&mut s, 3, "Hi Cid", "c4");
+        let fx = update(&mut s, Msg::NextWaiting);
+        assert_eq!(s.open, Some(3), "nobody waits: the chat stays");
+        assert!(matches!(
+            &fx[..],
+            [Effect::Notice {
+                key: "notice.none_waiting",
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn closing_or_pausing_moves_on_to_the_next_waiting_chat() {
+        let mut s = queue();
+        open(&mut s, 2);
+        let fx = update(&mut s, Msg::StatusAndNext(4));
+        assert_eq!(
+            fx[0],
+            Effect::SetStatus {
+                chat_id: 2,
+                status: 4
+            }
+        );
+        assert_eq!(s.open, Some(1));
+        update(&mut s, Msg::StatusAndNext(3));
+        assert_eq!(
+            s.open,
+            Some(3),
+            "the paused chat is not next, though it still waits"
+        );
+        assert!(s.chat(1).unwrap().waiting().is_some());
+        update(&mut s, Msg::NextWaiting);
+        assert_eq!(
+            s.open,
+            Some(3),
+            "a paused chat waits on purpose: never next"
+        );
+    }
+
+    #[test]
+    fn replying_to_a_closed_chat_reopens_it_and_says_so() {
+        let mut s = queue();
+        open(&mut s, 1);
+        update(&mut s, Msg::SetStatus(4));
+        let fx = send(&mut s, 1, "One more thing", "c1");
+        assert_eq!(
+            fx[0],
+            Effect::SetStatus {
+                chat_id: 1,
+                status: 1
+            }
+        );
+        assert!(matches!(&fx[1], Effect::Notice { key: "notice.reopened", name } if name == "Ann"));
+        assert_eq!(s.chat(1).unwrap().chat_status, 1);
+        assert_eq!(sends(&fx, "SendMessage").len(), 1);
+        // An open chat is not touched.
+        let fx = send(&mut s, 1, "And another", "c2");
+        assert!(!fx
+            .iter()
+            .any(|e| matches!(e, Effect::SetStatus { .. } | Effect::Notice { .. })));
     }
 }

@@ -13,11 +13,11 @@ mod session;
 mod testkit;
 mod thread;
 
-pub use list::{ChatQuery, CHATS_PER_PAGE};
+pub use list::{ChatQuery, Sort, CHATS_PER_PAGE};
 pub use outbox::{OutMedia, Outgoing, Phase, MAX_TEXT};
 pub use saved::{Draft, Saved};
 pub use session::{Extensions, PING_EVERY_MS, SERVER_TIMEOUT_MS};
-pub use thread::{History, Typing, TYPING_EVERY_MS, TYPING_SHOWN_MS};
+pub use thread::{Colleague, History, Typing, REPLIED_SHOWN_MS, TYPING_EVERY_MS, TYPING_SHOWN_MS};
 
 use crate::codec::RecordBuffer;
 use crate::json::Raw;
@@ -81,6 +81,12 @@ pub struct State {
     /// The list's status filter and server-side search.
     pub filter: Option<u8>,
     pub search: String,
+    /// The list's order, as the operator chose it.
+    pub sort: Sort,
+    /// The chat the operator last answered, closed or paused: "next waiting" never picks it.
+    pub just_left: Option<u64>,
+    /// A colleague typing in, or just replying to, a chat (shown for the open one).
+    pub colleague: Option<Colleague>,
     /// The chats the server returned for this search: a chat without `client` (the documented
     /// list) can only be matched by it, not by its theme.
     found: Vec<u64>,
@@ -156,6 +162,12 @@ pub enum Msg {
     /// Show only chats of this status (None: all), searched on the server.
     Filter(Option<u8>),
     Search(String),
+    /// Order the list by latest activity or longest wait.
+    SortBy(Sort),
+    /// Open the chat that has waited longest (never the one just answered).
+    NextWaiting,
+    /// Set the open chat's status (close, pause) and move on to the next waiting chat.
+    StatusAndNext(u8),
     /// The list was scrolled to its end.
     MoreChats,
     Open(u64),
@@ -251,6 +263,9 @@ impl Default for State {
             chats: Vec::new(),
             filter: None,
             search: String::new(),
+            sort: Sort::default(),
+            just_left: None,
+            colleague: None,
             found: Vec::new(),
             chats_page: 0,
             chats_more: false,
@@ -327,6 +342,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::ChatsLoaded(query, page) => state.on_chats_loaded(query, page),
         Msg::Filter(status) => state.set_filter(status, fx),
         Msg::Search(text) => state.set_search(&text, fx),
+        Msg::SortBy(sort) => state.set_sort(sort),
+        Msg::NextWaiting => state.open_next(fx),
+        Msg::StatusAndNext(status) => {
+            state.just_left = state.open;
+            state.set_status(status, fx);
+            state.open_next(fx);
+        }
         Msg::MoreChats => state.more_chats(fx),
         Msg::SetStatus(status) => state.set_status(status, fx),
         Msg::ChatGone(chat_id) => state.remove_chat(chat_id, fx),

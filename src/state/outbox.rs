@@ -4,7 +4,7 @@
 use super::{Conn, Draft, Effect, State};
 use crate::codec::{self, Arg, HubMedia};
 use crate::json::Raw;
-use crate::model::{Message, MessagePage};
+use crate::model::{Message, MessagePage, STATUS_CLOSED, STATUS_OPEN};
 use serde::{Deserialize, Serialize};
 
 /// The longest message the API takes, in characters.
@@ -152,6 +152,7 @@ impl State {
         let text = text.trim();
         if !text.is_empty() && text.chars().count() <= MAX_TEXT && self.knows(chat_id) {
             self.set_draft(chat_id, String::new());
+            self.replying(chat_id, fx);
             self.enqueue(chat_id, text, None, client_message_id, now, fx);
         }
     }
@@ -164,7 +165,30 @@ impl State {
         fx: &mut Vec<Effect>,
     ) {
         if let Some(chat_id) = self.open {
+            self.replying(chat_id, fx);
             self.enqueue(chat_id, "", Some(media), client_message_id, now, fx);
+        }
+    }
+
+    /// The operator replies to `chat_id`: it no longer waits, and a closed chat is reopened through
+    /// the documented `PUT /api/chat/status` (the server leaves a closed chat closed on a reply),
+    /// with a word to the operator.
+    fn replying(&mut self, chat_id: u64, fx: &mut Vec<Effect>) {
+        self.answered(chat_id);
+        if let Some(c) = self
+            .chat(chat_id)
+            .filter(|c| c.chat_status == STATUS_CLOSED)
+        {
+            let name = c.title().to_owned();
+            self.set_chat(chat_id, |c| c.chat_status = STATUS_OPEN);
+            fx.push(Effect::SetStatus {
+                chat_id,
+                status: STATUS_OPEN,
+            });
+            fx.push(Effect::Notice {
+                key: "notice.reopened",
+                name,
+            });
         }
     }
 

@@ -67,6 +67,9 @@ impl State {
         if self.typing.as_ref().is_some_and(|t| t.until_ms <= now) {
             self.set_typing(None);
         }
+        if self.colleague.as_ref().is_some_and(|c| c.until_ms <= now) {
+            self.set_colleague(None);
+        }
         // A failed look-up is asked again, rather than sending what may have arrived.
         self.verify_unsure(fx);
     }
@@ -157,6 +160,7 @@ impl State {
         match target {
             "ReceiveMessage" | "ReceiveMediaMessage" => {
                 if let Some(m) = arg::<Message>(args, 0) {
+                    self.colleague_replied(&m, now);
                     self.receive(m, &args[0], fx);
                 }
             }
@@ -183,6 +187,7 @@ impl State {
             "ChatStatusChanged" => {
                 if let Some((id, status)) = id_and(1) {
                     self.set_chat(id, |c| c.chat_status = status as u8);
+                    self.sort_chats();
                 }
             }
             "MessageStatusChanged" => {

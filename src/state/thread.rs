@@ -14,6 +14,19 @@ pub const TYPING_EVERY_MS: u64 = 3_000;
 /// The client's typing line goes away by itself after this long without news.
 pub const TYPING_SHOWN_MS: u64 = 6_000;
 
+/// A colleague's "just replied" line stays this long.
+pub const REPLIED_SHOWN_MS: u64 = 60_000;
+
+/// Another operator at work in a chat: typing in it, or having just replied, shown by name until
+/// `until_ms`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Colleague {
+    pub chat_id: u64,
+    pub name: String,
+    pub replied: bool,
+    pub until_ms: u64,
+}
+
 /// Whether older messages of the open chat remain on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum History {
@@ -51,6 +64,8 @@ pub(super) struct Typist {
     #[serde(default)]
     author: u8,
     client: Option<crate::model::Client>,
+    /// Who of the staff types (the reference server names them; the hosted hub sends no `Typing`).
+    operator: Option<crate::model::Operator>,
 }
 
 impl State {
@@ -245,9 +260,56 @@ impl State {
         self.typing = typing;
     }
 
-    /// `Typing` from the hub: only the client's is shown, never a colleague's as the client's.
+    /// A colleague at work in the open chat.
+    pub fn colleague_in_open(&self) -> Option<&Colleague> {
+        self.colleague
+            .as_ref()
+            .filter(|c| Some(c.chat_id) == self.open)
+    }
+
+    pub(super) fn set_colleague(&mut self, colleague: Option<Colleague>) {
+        let touches_open =
+            |c: &Option<Colleague>| c.as_ref().is_some_and(|c| Some(c.chat_id) == self.open);
+        self.dirty.typing |= touches_open(&self.colleague) || touches_open(&colleague);
+        self.colleague = colleague;
+    }
+
+    /// Another operator, named: not this one, and only when the server says who (the documented
+    /// API names nobody, and then nothing is shown).
+    fn other_operator(&self, op: Option<&crate::model::Operator>) -> Option<String> {
+        let op = op?;
+        let name = op.name.as_deref().filter(|n| !n.trim().is_empty())?;
+        (self.me.is_some() && Some(op.id) != self.me).then(|| name.to_owned())
+    }
+
+    /// A message event: a colleague's reply shows as "just replied" for a while.
+    pub(super) fn colleague_replied(&mut self, m: &Message, now: u64) {
+        if m.author != 0 || self.thread.binary_search_by_key(&m.id, |x| x.id).is_ok() {
+            return;
+        }
+        if let Some(name) = self.other_operator(m.operator.as_ref()) {
+            self.set_colleague(Some(Colleague {
+                chat_id: m.chat_id,
+                name,
+                replied: true,
+                until_ms: now + REPLIED_SHOWN_MS,
+            }));
+        }
+    }
+
+    /// `Typing` from the hub: the client's on the typing line, a colleague's (named) on its own
+    /// line, never a colleague's as the client's.
     pub(super) fn on_typing(&mut self, chat_id: u64, who: Typist, now: u64) {
-        if who.author == 1 {
+        if who.author == 0 {
+            if let Some(name) = self.other_operator(who.operator.as_ref()) {
+                self.set_colleague(Some(Colleague {
+                    chat_id,
+                    name,
+                    replied: false,
+                    until_ms: now + TYPING_SHOWN_MS,
+                }));
+            }
+        } else if who.author == 1 {
             let client = who.client.unwrap_or_default();
             let name = client
                 .name
@@ -542,5 +604,65 @@ mod tests {
         let fx = update(&mut s, Msg::Looking(true));
         assert_eq!(s.unread(), 0);
         assert_eq!(sends(&fx, "MarkRead"), vec!["[7,6]".to_owned()]);
+    }
+
+    #[test]
+    fn a_colleague_typing_or_replying_in_the_open_chat_is_named_for_a_while() {
+        let mut s = connected();
+        update(&mut s, Msg::Identity(Some(1)));
+        open_chat(&mut s, 7);
+        let typing = |who: &str, id| {
+            format!(
+                r#"{{"type":1,"target":"Typing","arguments":[7,{who},{{"eventId":{id}}}]}}{}"#,
+                codec::RS
+            )
+        };
+        // This operator's own typing (echoed to the organization) is not a colleague.
+        frame(
+            &mut s,
+            typing(r#"{"author":0,"operator":{"id":1,"name":"Olena"}}"#, 1),
+        );
+        assert_eq!(s.colleague_in_open(), None);
+        update(
+            &mut s,
+            Msg::Frame {
+                text: typing(r#"{"author":0,"operator":{"id":2,"name":"Mark"}}"#, 2),
+                now: 1_000,
+            },
+        );
+        let c = s.colleague_in_open().unwrap();
+        assert_eq!((c.name.as_str(), c.replied), ("Mark", false));
+        assert!(s.take_dirty().typing);
+        assert_eq!(s.typing_name(), None, "never shown as the client typing");
+        update(
+            &mut s,
+            Msg::Tick {
+                now: 1_000 + TYPING_SHOWN_MS,
+            },
+        );
+        assert_eq!(s.colleague_in_open(), None);
+        // Mark's reply: "just replied", until it gets old.
+        let m = r#"{"id":5,"chatId":7,"message":"done","author":0,"status":0,"createdAt":"2026-11-21T10:00:00Z","operator":{"id":2,"name":"Mark"}}"#;
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ReceiveMessage", m, 3),
+                now: 10_000,
+            },
+        );
+        assert!(s.colleague_in_open().is_some_and(|c| c.replied));
+        update(
+            &mut s,
+            Msg::Tick {
+                now: 10_000 + REPLIED_SHOWN_MS,
+            },
+        );
+        assert_eq!(s.colleague_in_open(), None);
+        // A reply that names nobody (the documented hub) shows nothing.
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(6, 7, 0, "2026-11-21T10:01:00Z"), 4),
+        );
+        assert_eq!(s.colleague_in_open(), None);
     }
 }

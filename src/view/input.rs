@@ -93,13 +93,53 @@ impl Ui {
             Action::Send => self.submit(),
             Action::Dismiss => self.clear_notice(),
             Action::Attach => self.file.click(),
+            Action::Next => self.next_waiting(),
+            Action::Copy => {
+                if let Some(phone) = b.get_attribute("data-phone") {
+                    on(UiEvent::Copy(phone));
+                }
+            }
         }
+    }
+
+    /// Opens the next waiting chat and puts the caret in its composer, ready to answer.
+    fn next_waiting(&self) {
+        (self.on)(UiEvent::NextWaiting);
+        if !hidden(&self.form) {
+            focus(&self.composer);
+        }
+    }
+
+    /// The queue's shortcuts: Alt+N next waiting, Alt+C close and Alt+P pause (each moving on).
+    /// The listener sits inside the shadow root, so they act only while focus is in the panel, and
+    /// they work in the composer too, since answering a queue happens there. Matched by `code`, so
+    /// a layout (or macOS's Option characters) does not change them.
+    fn shortcut(&self, e: &KeyboardEvent) -> bool {
+        if !e.alt_key() || e.ctrl_key() || e.meta_key() || e.shift_key() {
+            return false;
+        }
+        match e.code().as_str() {
+            "KeyN" => self.next_waiting(),
+            "KeyC" | "KeyP" if self.shown_chat.get().is_some() => {
+                let status = if e.code() == "KeyC" { 4 } else { 3 };
+                (self.on)(UiEvent::StatusAndNext(status));
+                if !hidden(&self.form) {
+                    focus(&self.composer);
+                }
+            }
+            _ => return false,
+        }
+        e.prevent_default();
+        true
     }
 
     pub(super) fn key(&self, e: &Event) {
         let (Some(t), Some(e)) = (target(e), e.dyn_ref::<KeyboardEvent>()) else {
             return;
         };
+        if self.shortcut(e) {
+            return;
+        }
         let key = e.key();
         match key.as_str() {
             "Escape" => (self.on)(UiEvent::Close),
@@ -158,6 +198,10 @@ impl Ui {
         let Some(t) = target(e) else { return };
         if is(&t, &self.filter) {
             (self.on)(UiEvent::Filter(parse(&self.filter.value())));
+        } else if is(&t, &self.sort) {
+            if let Some(sort) = crate::state::Sort::from_name(&self.sort.value()) {
+                (self.on)(UiEvent::Sort(sort));
+            }
         } else if is(&t, &self.status) {
             if let Some(n) = parse(&self.status.value()) {
                 (self.on)(UiEvent::SetStatus(n));

@@ -19,7 +19,7 @@ mod thread;
 
 use crate::dom::{attrs, child, flag, has, text, Listener};
 use crate::i18n::Strings;
-use crate::state::{Conn, Dirty, State};
+use crate::state::{Conn, Dirty, Sort, State};
 use crate::text::num;
 use dates::Fmt;
 use gloo_timers::callback::Timeout;
@@ -44,6 +44,10 @@ const CLOSE: &str =
     "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6z";
 const BACK: &str = "M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z";
 const CLIP: &str = "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z";
+const COPY: &str = "M16 1H4a2 2 0 0 0-2 2v14h2V3h12V1zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm0 16H8V7h11v14z";
+/// The shortcuts, as `aria-keyshortcuts` writes them (the keys are matched by `KeyboardEvent.code`,
+/// so they work whatever the keyboard layout).
+const NEXT_KEYS: &str = "Alt+N";
 const SVG: &str = "http://www.w3.org/2000/svg";
 
 /// What the operator did, for the panel to turn into state messages.
@@ -73,6 +77,14 @@ pub enum UiEvent {
     /// The thread is scrolled near its bottom while the window is not at the newest message.
     Newer,
     SetStatus(u8),
+    /// The list's order.
+    Sort(Sort),
+    /// Open the next waiting chat (the shortcut or the button after a reply).
+    NextWaiting,
+    /// Close or pause the open chat from the keyboard, and move on.
+    StatusAndNext(u8),
+    /// Put this text on the clipboard (the customer's phone).
+    Copy(String),
     Attach(web_sys::File),
     /// The desktop-notification button.
     Notify,
@@ -100,10 +112,16 @@ enum Action {
     Send,
     Dismiss,
     Attach,
+    /// The next waiting chat.
+    Next,
+    /// Copy the customer's phone.
+    Copy,
 }
 
 impl Action {
-    const ALL: [Action; 9] = [
+    const ALL: [Action; 11] = [
+        Action::Next,
+        Action::Copy,
         Action::Launcher,
         Action::Close,
         Action::Notify,
@@ -127,6 +145,8 @@ impl Action {
             Action::Send => "send",
             Action::Dismiss => "dismiss",
             Action::Attach => "attach",
+            Action::Next => "next",
+            Action::Copy => "copy",
         }
     }
 
@@ -323,12 +343,21 @@ pub struct Ui {
     body: Element,
     search: HtmlInputElement,
     filter: HtmlSelectElement,
+    sort: HtmlSelectElement,
     list: Element,
     head: Element,
     title: Element,
     /// Who the open chat is assigned to.
     assignee: Element,
+    /// The customer's phone, its copy button, and the channel the chat came through.
+    phone: Element,
+    copy: Element,
+    channel: Element,
     status: HtmlSelectElement,
+    /// A colleague typing in, or having just replied to, the open chat.
+    colleague: Element,
+    /// "Next waiting customer", after a reply.
+    next: Element,
     messages: Element,
     typing: Element,
     form: Element,
@@ -472,6 +501,16 @@ impl Ui {
         b.push((search.clone(), "placeholder", "search.placeholder"));
         let filter = statuses(doc, &side, "filter", true, &mut b);
         b.push((filter.clone(), "aria-label", "filter.label"));
+        let sort = child(doc, &side, "select", "sort");
+        b.push((sort.clone(), "aria-label", "sort.label"));
+        for (value, label) in [
+            (Sort::Activity, "sort.activity"),
+            (Sort::Waiting, "sort.waiting"),
+        ] {
+            let o = child(doc, &sort, "option", "");
+            attrs(&o, &[("value", value.name())]);
+            b.push((o, "", label));
+        }
         let list = child(doc, &side, "ul", "chats");
         attrs(&list, &[("part", "chat-list")]);
         b.push((list.clone(), "aria-label", "list.label"));
@@ -483,6 +522,11 @@ impl Ui {
         let back = button(doc, &head, Action::Back, BACK);
         b.push((back, "aria-label", "back"));
         let title = child(doc, &head, "span", "thread-title");
+        let phone = child(doc, &head, "span", "phone");
+        let copy = button(doc, &head, Action::Copy, COPY);
+        b.push((copy.clone(), "aria-label", "phone.copy"));
+        b.push((copy.clone(), "title", "phone.copy"));
+        let channel = child(doc, &head, "span", "channel");
         let assignee = child(doc, &head, "span", "assignee");
         let status = statuses(doc, &head, "status", false, &mut b);
         b.push((status.clone(), "aria-label", "status.label"));
@@ -494,6 +538,9 @@ impl Ui {
         let typing = child(doc, &thread, "div", "typing");
         attrs(&typing, &[("aria-live", "polite")]);
         hide(&typing, true);
+        let colleague = child(doc, &thread, "div", "colleague");
+        attrs(&colleague, &[("role", "status")]);
+        hide(&colleague, true);
         let form = child(doc, &thread, "div", "composer");
         attrs(&form, &[("part", "composer")]);
         hide(&form, true);
@@ -515,6 +562,10 @@ impl Ui {
         let send = button(doc, &form, Action::Send, "");
         b.push((send.clone(), "", "send"));
         b.push((send.clone(), "aria-label", "send"));
+        let next = button(doc, &form, Action::Next, "");
+        attrs(&next, &[("aria-keyshortcuts", NEXT_KEYS)]);
+        b.push((next.clone(), "", "next"));
+        hide(&next, true);
 
         let ui = Rc::new_cyclic(|me: &Weak<Ui>| Ui {
             _listeners: vec![
@@ -544,11 +595,17 @@ impl Ui {
             body,
             search: typed(search),
             filter: typed(filter),
+            sort: typed(sort),
             list,
             head,
             title,
             assignee,
+            phone,
+            copy,
+            channel,
             status: typed(status),
+            colleague,
+            next,
             messages,
             typing,
             form,

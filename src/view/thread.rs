@@ -61,6 +61,28 @@ impl Ui {
             let line = self.strings.borrow().fill("assigned", &[("name", name)]);
             self.assignee.set_text_content(Some(&line));
         }
+        // Who and where: the customer's phone (with a copy button) and the channel, when the server
+        // says (the documented chat carries neither, and then both stay hidden).
+        let phone = chat
+            .and_then(|c| c.client.as_ref())
+            .and_then(|c| c.phone.as_deref())
+            .filter(|p| !p.trim().is_empty());
+        hide(&self.phone, phone.is_none());
+        hide(&self.copy, phone.is_none());
+        self.phone.set_text_content(phone);
+        if let Some(p) = phone {
+            attrs(&self.copy, &[("data-phone", p)]);
+        }
+        let source = chat.and_then(|c| c.source).filter(|n| *n <= 7);
+        hide(&self.channel, source.is_none());
+        if let Some(n) = source {
+            let s = self.strings.borrow();
+            self.channel
+                .set_text_content(Some(s.get(&key("source.", n))));
+        }
+        // After a reply, the way on to the next customer (hidden when nobody else waits).
+        let next = open.is_some() && state.just_left == open && state.next_waiting().is_some();
+        hide(&self.next, !next);
         hide(&self.status, chat.is_none());
         if let Some(c) = chat {
             self.status
@@ -69,6 +91,17 @@ impl Ui {
     }
 
     pub(super) fn render_typing(&self, state: &State) {
+        let colleague = state.colleague_in_open();
+        hide(&self.colleague, colleague.is_none());
+        if let Some(c) = colleague {
+            let k = if c.replied {
+                "colleague.replied"
+            } else {
+                "colleague.typing"
+            };
+            let line = self.strings.borrow().fill(k, &[("name", &c.name)]);
+            self.colleague.set_text_content(Some(&line));
+        }
         let title = state
             .open
             .and_then(|id| state.chat(id))
