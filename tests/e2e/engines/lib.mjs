@@ -109,8 +109,9 @@ const CAPTURE = `(() => {
   const seen = [];
   Object.defineProperty(window, '__pageErrors', { value: seen, enumerable: false });
   // Only trusted errors: the widget's own documented ErrorEvents (bad token...) are dispatched by script.
-  addEventListener('error', (e) => { if (e.isTrusted) seen.push('error: ' + (e.error && e.error.stack || e.message)); });
-  addEventListener('unhandledrejection', (e) => seen.push('unhandled rejection: ' + (e.reason && e.reason.stack || e.reason)));
+  const describe = (x) => (x && x.stack ? String(x) + '\\n' + x.stack : String(x));
+  addEventListener('error', (e) => { if (e.isTrusted) seen.push('error: ' + (e.error ? describe(e.error) : e.message)); });
+  addEventListener('unhandledrejection', (e) => seen.push('unhandled rejection: ' + describe(e.reason)));
   const consoleError = console.error;
   console.error = (...a) => { seen.push('console.error: ' + a.map(String).join(' ')); consoleError.apply(console, a); };
   const violations = [];
@@ -141,6 +142,16 @@ export async function hostServer() {
       res.writeHead(200, { 'content-type': 'image/svg+xml' });
       res.end('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'); return;
     }
+    if (path.startsWith('/operator-chat-panel/') && !path.includes('..')) {
+      // The widget itself, for a page that loads it from its own origin.
+      const types = { js: 'text/javascript', wasm: 'application/wasm', json: 'application/json' };
+      try {
+        const body = readFileSync(join(ROOT, 'dist', path));
+        res.writeHead(200, { 'content-type': types[path.split('.').pop()] || 'application/octet-stream' });
+        res.end(body);
+      } catch { res.writeHead(404); res.end(); }
+      return;
+    }
     const p = pages.get(path);
     if (!p) { res.writeHead(404); res.end(); return; }
     const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
@@ -160,8 +171,8 @@ ${p.head || ''}</head><body><main><h1>Host page</h1><div id="slot"></div></main>
 }
 
 /** The widget's script tag as markup (the static embed). */
-export const scriptTag = (srvUrl, token, attrs = '') =>
-  `<script type="module" id="${ID}" src="${srvUrl}/operator-chat-panel/widget-script.js" token="${token}" api="${srvUrl}" open ${attrs}></script>`;
+export const scriptTag = (srvUrl, token, attrs = '', widgetBase = srvUrl) =>
+  `<script type="module" id="${ID}" src="${widgetBase}/operator-chat-panel/widget-script.js" token="${token}" api="${srvUrl}" open ${attrs}></script>`;
 
 /** Runs `fn` (a function) in the page with `args`; returns its (awaited) value. */
 export const run = (driver, fn, ...args) =>
