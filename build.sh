@@ -42,13 +42,33 @@ setup_npm() {
   fi
 }
 
+APT_UPDATED=
+apt_install() { # Debian packages, with one apt-get update per run
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  say "apt-get install $*"
+  [ -n "$APT_UPDATED" ] || { $sudo apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+
 setup_chromium() {
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    say "apt-get install chromium chromium-driver"
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+    apt_install chromium chromium-driver
   fi
+}
+
+# The other engines of the test run (TOOLCHAIN.md): Firefox ESR with geckodriver, WebKitGTK's driver under
+# Xvfb, and WPE WebKit 2.38 (cog, headless) as the older engine without constructable stylesheets.
+GECKODRIVER=$HOME/.cargo/bin/geckodriver
+setup_engines() {
+  local want=() pkg bin
+  for pkg in chromium:/usr/bin/chromium chromium-driver:/usr/bin/chromedriver firefox-esr:/usr/bin/firefox-esr \
+      webkit2gtk-driver:/usr/bin/WebKitWebDriver xvfb:/usr/bin/xvfb-run xauth:/usr/bin/xauth \
+      wpewebkit-driver:/usr/bin/WPEWebDriver cog:/usr/bin/cog; do
+    bin=${pkg#*:}; [ -x "$bin" ] || want+=("${pkg%%:*}")
+  done
+  if [ "${#want[@]}" -gt 0 ]; then apt_install "${want[@]}"; fi
+  # npm's geckodriver package downloads a binary from GitHub, which this network refuses: crates.io has it.
+  [ -x "$GECKODRIVER" ] || { say "cargo install geckodriver"; cargo install geckodriver; }
 }
 
 PACK=target/pack
@@ -80,6 +100,10 @@ gz_size() {
   node -e 'process.stdout.write(String(require("zlib").gzipSync(require("fs").readFileSync(process.argv[1]), { level: 9 }).length))' "$1"
 }
 
+style_hash() {
+  node -e 'process.stdout.write("sha256-" + require("crypto").createHash("sha256").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' src/view/style.css
+}
+
 sizes() {
   local total=0 f raw gz
   printf '%-48s %9s %9s\n' file bytes gzip
@@ -91,6 +115,9 @@ sizes() {
     [ -f "$f" ] || continue
     printf '%-48s %9d %9d\n' "${f#dist/}" "$(wc -c <"$f")" "$(gz_size "$f")"
   done
+  # Engines without constructable stylesheets get the same CSS as a <style> in the shadow root: a strict
+  # CSP allows it by this hash (of src/view/style.css, the exact text the widget inserts).
+  printf "CSP hash of the panel's stylesheet (for engines without adoptedStyleSheets): style-src '%s'\n" "$(style_hash)"
   printf 'gzip total to show the panel in English (loader + glue + wasm; CSS is inside the wasm): %d bytes (budget %d)\n' \
     "$total" "$BUDGET_GZIP"
   OVER_BUDGET=0
@@ -118,14 +145,22 @@ serve() {
 }
 
 run_tests() {
-  setup_rust; setup_npm; setup_chromium
+  setup_rust; setup_npm; setup_engines
   build_widget; build_server
   say "native tests: cargo test --workspace"
   cargo test --workspace
+  export WASM_BINDGEN_TEST_TIMEOUT=120
   say "browser tests: wasm-pack test --headless --chrome"
-  WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless --chrome
-  say "end-to-end tests: node --test tests/e2e/"
+  wasm-pack test --headless --chrome
+  say "browser tests: wasm-pack test --headless --firefox"
+  wasm-pack test --headless --firefox --geckodriver "$GECKODRIVER"
+  say "browser tests: wasm-pack test --headless --safari (WebKitGTK under Xvfb)"
+  xvfb-run -a -s "-screen 0 1280x1024x24" wasm-pack test --headless --safari --safaridriver /usr/bin/WebKitWebDriver
+  say "end-to-end tests: node --test tests/e2e/ (Chromium)"
   node --test --test-concurrency=1 tests/e2e/
+  say "end-to-end subset in Firefox ESR and WebKitGTK; older engines on WPE WebKit 2.38"
+  GECKODRIVER=$GECKODRIVER node --test --test-concurrency=1 \
+    tests/e2e/engines/firefox.mjs tests/e2e/engines/webkit.mjs tests/e2e/engines/legacy.mjs
 }
 
 case "${1:-build}" in

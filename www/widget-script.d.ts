@@ -19,7 +19,7 @@ export type ChatHubConnectionState = 'connecting' | 'connected' | 'reconnecting'
 
 export interface ChatHubEventDetails {
   ready: undefined;
-  error: { code: 'token_expired' | 'token_invalid' | 'send_failed' | 'request_failed' | string; message: string };
+  error: { code: 'token_expired' | 'token_invalid' | 'unsupported_browser' | 'send_failed' | 'request_failed' | string; message: string };
   unread: { count: number };
   message: ChatHubMessage;
   connection: { state: ChatHubConnectionState };

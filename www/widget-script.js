@@ -3,7 +3,12 @@
 import init, * as w from './operator_chat_panel.js';
 
 const MATCH = 'script[id^="operator-chat-panel-script"]';
-const booted = init();
+// What the panel cannot run without. Where either is missing the wasm is never fetched: each script
+// element reports `unsupported_browser` and its fallback contact is shown as plain text in the page.
+const missing = typeof WebAssembly !== 'object' ? 'WebAssembly'
+  : typeof Element.prototype.attachShadow !== 'function' ? 'shadow DOM' : null;
+const UNSUPPORTED = { code: 'unsupported_browser', message: `unsupported browser: the chat panel needs ${missing}` };
+const booted = missing ? null : init();
 const each = (node, fn) => {
   if (node.nodeType !== 1) return;
   if (node.matches(MATCH)) fn(node);
@@ -15,7 +20,7 @@ const event = (name) => (name.startsWith('chathub:') ? name : `chathub:${name}`)
 window.ChatHub = Object.freeze({
   get(id = 'operator-chat-panel-script') {
     const el = () => document.getElementById(id);
-    const later = (fn) => booted.then(fn);
+    const later = (fn) => (booted ? booted.then(fn) : Promise.reject(UNSUPPORTED));
     return {
       open: () => later(() => w.setOpen(id, true)),
       close: () => later(() => w.setOpen(id, false)),
@@ -33,12 +38,42 @@ window.ChatHub = Object.freeze({
   },
 });
 
-await booted;
+/** The fallback contact, as light-DOM text beside the page's content, for a browser the panel cannot run in. */
+const fallbacks = new Map();
+function fallback(script) {
+  if (fallbacks.has(script)) return;
+  const box = document.createElement('p');
+  box.id = `${script.id}-fallback`;
+  box.setAttribute('role', 'status');
+  box.append('Chat is not available in this browser.');
+  const link = (href, text) => {
+    const a = document.createElement('a');
+    a.href = href;
+    a.textContent = text;
+    box.append(' ', a);
+  };
+  const email = script.getAttribute('fallback-email');
+  const url = script.getAttribute('fallback-url');
+  if (email && !/[\n?]/.test(email)) link(`mailto:${email}`, email);
+  if (url && /^https?:\/\//i.test(url.trim())) link(url, url);
+  const selector = script.getAttribute('container');
+  let place = null;
+  try { place = selector && document.querySelector(selector); } catch { /* an invalid selector: float */ }
+  (place || document.body || document.documentElement).append(box);
+  fallbacks.set(script, box);
+  script.dispatchEvent(new CustomEvent('chathub:error', { bubbles: true, detail: { ...UNSUPPORTED } }));
+  window.dispatchEvent(new ErrorEvent('error', { message: UNSUPPORTED.message, error: new Error(UNSUPPORTED.message) }));
+}
+const unfallback = (script) => { fallbacks.get(script)?.remove(); fallbacks.delete(script); };
+const mount = missing ? fallback : (s) => w.mount(s);
+const unmount = missing ? unfallback : (s) => w.unmount(s);
+
+if (booted) await booted;
 new MutationObserver((records) => {
   for (const r of records) {
-    if (r.type === 'attributes') { if (r.target.matches(MATCH)) w.tokenChanged(r.target); continue; }
-    r.removedNodes.forEach((n) => each(n, w.unmount));
-    r.addedNodes.forEach((n) => each(n, (s) => s.isConnected && w.mount(s)));
+    if (r.type === 'attributes') { if (booted && r.target.matches(MATCH)) w.tokenChanged(r.target); continue; }
+    r.removedNodes.forEach((n) => each(n, unmount));
+    r.addedNodes.forEach((n) => each(n, (s) => s.isConnected && mount(s)));
   }
 }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['token'] });
-document.querySelectorAll(MATCH).forEach(w.mount);
+document.querySelectorAll(MATCH).forEach(mount);

@@ -192,9 +192,23 @@ fn shadow(host: &Element) -> ShadowRoot {
     let root = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .expect_throw("attach_shadow");
-    let sheet = CssStyleSheet::new().expect_throw("CSSStyleSheet");
-    let _ = sheet.replace_sync(CSS);
-    root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    // Constructable stylesheets where the engine has them; older ones (Safari before 16.4, WPE WebKit
+    // 2.38: `new CSSStyleSheet()` throws) get a <style> element with the same text, which a strict CSP
+    // allows through the hash that ./build.sh prints.
+    let adopted = js_sys::Reflect::has(&root, &"adoptedStyleSheets".into()).unwrap_or(false)
+        && CssStyleSheet::new()
+            .and_then(|sheet| {
+                sheet.replace_sync(CSS)?;
+                root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+                Ok(())
+            })
+            .is_ok();
+    if !adopted {
+        let doc = host.owner_document().expect_throw("owner_document");
+        let style = doc.create_element("style").expect_throw("style");
+        style.set_text_content(Some(CSS));
+        root.append_child(&style).expect_throw("append_child");
+    }
     root
 }
 
