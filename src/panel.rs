@@ -397,6 +397,9 @@ impl Inner {
                 self.set_link(Link::Connecting {
                     _attempt: Task::spawn(Box::pin(connect(weak, api))),
                 });
+                // The first list page goes out beside the negotiate (the core asks only when no
+                // list is loaded or on its way); the handshake reconciles it with live events.
+                self.dispatch(Msg::Starting);
             }
         }
     }
@@ -443,6 +446,10 @@ impl Inner {
     }
 
     fn fail_token(self: &Rc<Self>, problem: TokenProblem) {
+        // The list and the negotiate go out together, so both may be refused: report it once.
+        if matches!(self.state.borrow().conn, Conn::Expired | Conn::Invalid) {
+            return;
+        }
         let (code, message) = match problem {
             TokenProblem::Expired => ("token_expired", "token expired"),
             TokenProblem::Invalid => ("token_invalid", "Invalid token"),
@@ -461,6 +468,9 @@ impl Inner {
 
     /// The server refused this operator (403): only a new token helps, so retries stop.
     fn fail_refused(self: &Rc<Self>) {
+        if self.state.borrow().conn == Conn::Refused {
+            return; // the list's 403 beside the negotiate's
+        }
         self.set_link(Link::Idle);
         self.dispatch(Msg::Refused);
         self.refuse("operator_refused", "Operator refused by the server");
