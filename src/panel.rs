@@ -695,17 +695,15 @@ impl Inner {
 
     /// A language other than English: its strings beside the loader, whatever page embeds it.
     fn load_locale(self: &Rc<Self>, script: &Element, lang: &'static str) {
-        // The resolved URL (the property, not the attribute).
-        let Some(src) = script
-            .dyn_ref::<web_sys::HtmlScriptElement>()
-            .map(|s| s.src())
-        else {
+        // The built loader names each file by its content hash; without it (an unbuilt loader, the
+        // browser tests) the plain name beside the loader, from its resolved URL (the property).
+        let Some(url) = crate::mount::locale_url(lang).or_else(|| {
+            let src = script.dyn_ref::<web_sys::HtmlScriptElement>()?.src();
+            let dir = &src[..=src.rfind('/')?];
+            Some([dir, "locales/", lang, ".json"].concat())
+        }) else {
             return;
         };
-        let Some(dir) = src.rfind('/').map(|i| &src[..=i]) else {
-            return;
-        };
-        let url = [dir, "locales/", lang, ".json"].concat();
         let weak = Rc::downgrade(self);
         self.tasks.spawn(Box::pin(async move {
             let Ok(text) = api::locale(&url).await else {

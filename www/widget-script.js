@@ -1,9 +1,22 @@
 // ChatHub operator chat panel loader. A module runs once per URL, so one MutationObserver keeps
 // panels in step with matching script elements: added -> mount, removed -> unmount, token -> switch.
-import init, * as w from './operator_chat_panel.js';
+//
+// Start-up is a chain of round trips, so nothing here waits for what it need not: the wasm is fetched
+// at once, beside the glue (a static import would fetch the glue first and the wasm only after it),
+// and handed to the glue as a Response promise, so the browser compiles it while it streams and keeps
+// the compiled code in its cache for the next visit.
+// The build writes the content-hashed names (tools/hash-assets.mjs); these plain ones are the unbuilt.
+const ASSETS = { glue: './operator_chat_panel.js', wasm: './operator_chat_panel_bg.wasm', locales: {} }; // build: hashed names
+const at = (path) => new URL(path, import.meta.url).href;
+const wasm = fetch(at(ASSETS.wasm));
+const booted = import(at(ASSETS.glue)).then(async (glue) => {
+  await glue.default({ module_or_path: wasm });
+  // Where each language's strings are, under their hashed names.
+  glue.setLocales(Object.fromEntries(Object.entries(ASSETS.locales).map(([lang, path]) => [lang, at(path)])));
+  return glue;
+});
 
 const MATCH = 'script[id^="operator-chat-panel-script"]';
-const booted = init();
 const each = (node, fn) => {
   if (node.nodeType !== 1) return;
   if (node.matches(MATCH)) fn(node);
@@ -17,10 +30,10 @@ window.ChatHub = Object.freeze({
     const el = () => document.getElementById(id);
     const later = (fn) => booted.then(fn);
     return {
-      open: () => later(() => w.setOpen(id, true)),
-      close: () => later(() => w.setOpen(id, false)),
-      toggle: () => later(() => w.setOpen(id, undefined)),
-      destroy: () => later(() => w.destroy(id)),
+      open: () => later((w) => w.setOpen(id, true)),
+      close: () => later((w) => w.setOpen(id, false)),
+      toggle: () => later((w) => w.setOpen(id, undefined)),
+      destroy: () => later((w) => w.destroy(id)),
       setToken: (token) => el()?.setAttribute('token', token),
       on(name, fn) {
         const target = el();
@@ -28,12 +41,12 @@ window.ChatHub = Object.freeze({
         target?.addEventListener(event(name), handler);
         return () => target?.removeEventListener(event(name), handler);
       },
-      get ready() { return later(() => w.ready(id) ?? Promise.reject(new Error(`no panel ${id}`))); },
+      get ready() { return later((w) => w.ready(id) ?? Promise.reject(new Error(`no panel ${id}`))); },
     };
   },
 });
 
-await booted;
+const w = await booted;
 new MutationObserver((records) => {
   for (const r of records) {
     if (r.type === 'attributes') { if (r.target.matches(MATCH)) w.tokenChanged(r.target); continue; }
