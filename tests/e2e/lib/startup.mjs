@@ -58,7 +58,7 @@ export async function recordNetwork(page, latencyMs) {
   let byId = new Map();
   let sockets = [];
   cdp.on('Network.requestWillBeSent', (e) => {
-    if (e.request.url.startsWith('data:')) return;
+    if (!e.request.url.startsWith('http')) return;
     byId.set(e.requestId, { url: e.request.url, start: e.timestamp, cached: false });
   });
   cdp.on('Network.requestServedFromCache', (e) => { const r = byId.get(e.requestId); if (r) r.cached = true; });
@@ -71,11 +71,32 @@ export async function recordNetwork(page, latencyMs) {
   // The status on the wire: a revalidated response is reported as the cached 200 above, its 304 here.
   let wire = new Map();
   cdp.on('Network.responseReceivedExtraInfo', (e) => wire.set(e.requestId, e.statusCode));
-  cdp.on('Network.webSocketWillSendHandshakeRequest', (e) => sockets.push({ url: e.request.url, start: e.timestamp }));
+  // The hub's socket is two more serial steps: the upgrade, then SignalR's handshake record and its
+  // answer (the first frame each way).
+  const ws = new Map();
+  const wsUrl = new Map();
+  cdp.on('Network.webSocketCreated', (e) => wsUrl.set(e.requestId, e.url));
+  cdp.on('Network.webSocketWillSendHandshakeRequest', (e) => {
+    const url = wsUrl.get(e.requestId) ?? 'ws:unknown';
+    sockets.push({ url, start: e.timestamp });
+    ws.set(e.requestId, { url, upgrade: { url, start: e.timestamp, cached: false } });
+  });
+  cdp.on('Network.webSocketHandshakeResponseReceived', (e) => { const w = ws.get(e.requestId); if (w) w.upgrade.response = e.timestamp; });
+  cdp.on('Network.webSocketFrameSent', (e) => {
+    const w = ws.get(e.requestId);
+    if (w && !w.hub) w.hub = { url: `${w.url}#handshake`, start: e.timestamp, cached: false };
+  });
+  cdp.on('Network.webSocketFrameReceived', (e) => {
+    const w = ws.get(e.requestId);
+    if (w?.hub && w.hub.response == null) w.hub.response = e.timestamp;
+  });
   return {
-    requests: () => [...byId].map(([id, r]) => ({ ...r, wireStatus: wire.get(id) })),
+    requests: () => [
+      ...[...byId].map(([id, r]) => ({ ...r, wireStatus: wire.get(id) })),
+      ...[...ws.values()].flatMap((w) => [w.upgrade, w.hub].filter(Boolean)),
+    ],
     sockets: () => sockets,
-    reset() { byId = new Map(); wire = new Map(); sockets = []; },
+    reset() { byId = new Map(); wire = new Map(); sockets = []; ws.clear(); },
   };
 }
 
