@@ -85,12 +85,13 @@ build_widget() {
   rm -rf "$DIST"; mkdir -p "$DIST/locales"
   "${WASM_OPT[@]}" "$PACK/operator_chat_panel_bg.wasm" -o "$DIST/operator_chat_panel_bg.wasm"
   # The glue stays as wasm-bindgen wrote it; terser (npm) only minifies it and the loader.
-  local js
-  for js in "$PACK/operator_chat_panel.js" www/widget-script.js; do
-    terser "$js" --compress --mangle --module -o "$DIST/${js##*/}"
-  done
+  terser "$PACK/operator_chat_panel.js" --compress --mangle --module -o "$DIST/operator_chat_panel.js"
   cp www/widget-script.d.ts "$DIST/"
   cp locales/*.json "$DIST/locales/" 2>/dev/null || true
+  # Content-hashed names for the glue, the wasm and the locales (cached for a year), written into
+  # the loader, which keeps its name and is the one file revalidated (README, "Caching").
+  node tools/hash-assets.mjs "$DIST" www/widget-script.js "$PACK/widget-script.js"
+  terser "$PACK/widget-script.js" --compress --mangle --module -o "$DIST/widget-script.js"
   sizes
 }
 

@@ -10,6 +10,24 @@ use web_sys::Element;
 
 thread_local! {
     static PANELS: RefCell<Vec<Rc<Panel>>> = const { RefCell::new(Vec::new()) };
+    /// Each language's strings file by its content-hashed URL, as the built loader names them.
+    static LOCALES: RefCell<Option<js_sys::Object>> = const { RefCell::new(None) };
+}
+
+/// The loader's map of language → URL of its strings file: the build gives those files hashed
+/// names (cached for a year), so the panel cannot derive them from the loader's URL.
+#[wasm_bindgen(js_name = setLocales)]
+pub fn set_locales(map: js_sys::Object) {
+    LOCALES.set(Some(map));
+}
+
+/// The URL the loader gave for `lang`, if it gave one.
+pub fn locale_url(lang: &str) -> Option<String> {
+    LOCALES.with_borrow(|m| {
+        js_sys::Reflect::get(m.as_ref()?, &JsValue::from_str(lang))
+            .ok()?
+            .as_string()
+    })
 }
 
 /// Mounts a panel for `script` unless one with its id is already mounted.

@@ -454,6 +454,9 @@ impl Inner {
                 self.set_link(Link::Connecting {
                     _attempt: Task::spawn(Box::pin(connect(weak, api))),
                 });
+                // The first list page goes out beside the negotiate (the core asks only when no
+                // list is loaded or on its way); the handshake reconciles it with live events.
+                self.dispatch(Msg::Starting);
             }
         }
     }
@@ -500,6 +503,10 @@ impl Inner {
     }
 
     fn fail_token(self: &Rc<Self>, problem: TokenProblem) {
+        // The list and the negotiate go out together, so both may be refused: report it once.
+        if matches!(self.state.borrow().conn, Conn::Expired | Conn::Invalid) {
+            return;
+        }
         let (code, message) = match problem {
             TokenProblem::Expired => ("token_expired", "token expired"),
             TokenProblem::Invalid => ("token_invalid", "Invalid token"),
@@ -518,6 +525,9 @@ impl Inner {
 
     /// The server refused this operator (403): only a new token helps, so retries stop.
     fn fail_refused(self: &Rc<Self>) {
+        if self.state.borrow().conn == Conn::Refused {
+            return; // the list's 403 beside the negotiate's
+        }
         self.set_link(Link::Idle);
         self.dispatch(Msg::Refused);
         self.refuse("operator_refused", "Operator refused by the server");
@@ -746,17 +756,15 @@ impl Inner {
 
     /// A language other than English: its strings beside the loader, whatever page embeds it.
     fn load_locale(self: &Rc<Self>, script: &Element, lang: &'static str) {
-        // The resolved URL (the property, not the attribute).
-        let Some(src) = script
-            .dyn_ref::<web_sys::HtmlScriptElement>()
-            .map(|s| s.src())
-        else {
+        // The built loader names each file by its content hash; without it (an unbuilt loader, the
+        // browser tests) the plain name beside the loader, from its resolved URL (the property).
+        let Some(url) = crate::mount::locale_url(lang).or_else(|| {
+            let src = script.dyn_ref::<web_sys::HtmlScriptElement>()?.src();
+            let dir = &src[..=src.rfind('/')?];
+            Some([dir, "locales/", lang, ".json"].concat())
+        }) else {
             return;
         };
-        let Some(dir) = src.rfind('/').map(|i| &src[..=i]) else {
-            return;
-        };
-        let url = [dir, "locales/", lang, ".json"].concat();
         let weak = Rc::downgrade(self);
         self.tasks.spawn(Box::pin(async move {
             let Ok(text) = api::locale(&url).await else {

@@ -1,6 +1,13 @@
 // ChatHub operator chat panel loader. A module runs once per URL, so one MutationObserver keeps
 // panels in step with matching script elements: added -> mount, removed -> unmount, token -> switch.
-import init, * as w from './operator_chat_panel.js';
+//
+// Start-up is a chain of round trips, so nothing here waits for what it need not: the wasm is fetched
+// at once, beside the glue (a static import would fetch the glue first and the wasm only after it),
+// and handed to the glue as a Response promise, so the browser compiles it while it streams and keeps
+// the compiled code in its cache for the next visit.
+// The build writes the content-hashed names (tools/hash-assets.mjs); these plain ones are the unbuilt.
+const ASSETS = { glue: './operator_chat_panel.js', wasm: './operator_chat_panel_bg.wasm', locales: {} }; // build: hashed names
+const at = (path) => new URL(path, import.meta.url).href;
 
 const MATCH = 'script[id^="operator-chat-panel-script"]';
 // What the panel cannot run without. Where either is missing the wasm is never fetched: each script
@@ -8,7 +15,17 @@ const MATCH = 'script[id^="operator-chat-panel-script"]';
 const missing = typeof WebAssembly !== 'object' ? 'WebAssembly'
   : typeof Element.prototype.attachShadow !== 'function' ? 'shadow DOM' : null;
 const UNSUPPORTED = { code: 'unsupported_browser', message: `unsupported browser: the chat panel needs ${missing}` };
-const booted = missing ? null : init();
+const booted = missing ? null : boot();
+
+function boot() {
+  const wasm = fetch(at(ASSETS.wasm));
+  return import(at(ASSETS.glue)).then(async (glue) => {
+    await glue.default({ module_or_path: wasm });
+    // Where each language's strings are, under their hashed names.
+    glue.setLocales(Object.fromEntries(Object.entries(ASSETS.locales).map(([lang, path]) => [lang, at(path)])));
+    return glue;
+  });
+}
 const each = (node, fn) => {
   if (node.nodeType !== 1) return;
   if (node.matches(MATCH)) fn(node);
@@ -22,10 +39,10 @@ window.ChatHub = Object.freeze({
     const el = () => document.getElementById(id);
     const later = (fn) => (booted ? booted.then(fn) : Promise.reject(UNSUPPORTED));
     return {
-      open: () => later(() => w.setOpen(id, true)),
-      close: () => later(() => w.setOpen(id, false)),
-      toggle: () => later(() => w.setOpen(id, undefined)),
-      destroy: () => later(() => w.destroy(id)),
+      open: () => later((w) => w.setOpen(id, true)),
+      close: () => later((w) => w.setOpen(id, false)),
+      toggle: () => later((w) => w.setOpen(id, undefined)),
+      destroy: () => later((w) => w.destroy(id)),
       setToken: (token) => el()?.setAttribute('token', token),
       on(name, fn) {
         const target = el();
@@ -33,7 +50,7 @@ window.ChatHub = Object.freeze({
         target?.addEventListener(event(name), handler);
         return () => target?.removeEventListener(event(name), handler);
       },
-      get ready() { return later(() => w.ready(id) ?? Promise.reject(new Error(`no panel ${id}`))); },
+      get ready() { return later((w) => w.ready(id) ?? Promise.reject(new Error(`no panel ${id}`))); },
     };
   },
 });
@@ -65,10 +82,10 @@ function fallback(script) {
   window.dispatchEvent(new ErrorEvent('error', { message: UNSUPPORTED.message, error: new Error(UNSUPPORTED.message) }));
 }
 const unfallback = (script) => { fallbacks.get(script)?.remove(); fallbacks.delete(script); };
+const w = booted ? await booted : null;
 const mount = missing ? fallback : (s) => w.mount(s);
 const unmount = missing ? unfallback : (s) => w.unmount(s);
 
-if (booted) await booted;
 new MutationObserver((records) => {
   for (const r of records) {
     if (r.type === 'attributes') { if (booted && r.target.matches(MATCH)) w.tokenChanged(r.target); continue; }

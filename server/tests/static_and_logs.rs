@@ -146,3 +146,80 @@ async fn tokens_never_reach_the_logs() {
     let payload = operator.split('.').nth(1).unwrap();
     assert!(!log.contains(payload));
 }
+
+/// Hashed files are cached for a year; the loader, which names them, is revalidated (ETag and
+/// Last-Modified, answered with 304) so that a new release reaches operators.
+#[tokio::test]
+async fn hashed_files_are_immutable_and_the_loader_revalidates() {
+    let srv = Server::start();
+    let panel = srv.dir().join("dist/operator-chat-panel");
+    fs::create_dir_all(panel.join("locales")).unwrap();
+    fs::write(panel.join("widget-script.js"), "export {};").unwrap();
+    fs::write(
+        panel.join("operator_chat_panel.0123abcdef.js"),
+        "export {};",
+    )
+    .unwrap();
+    fs::write(
+        panel.join("operator_chat_panel_bg.0123abcdef.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
+    fs::write(panel.join("locales/uk.0123abcdef.json"), "{}").unwrap();
+    let client = http();
+    let at = |p: &str| format!("{}/operator-chat-panel/{p}", srv.url);
+    for p in [
+        "operator_chat_panel.0123abcdef.js",
+        "operator_chat_panel_bg.0123abcdef.wasm",
+        "locales/uk.0123abcdef.json",
+    ] {
+        let res = client.get(at(p)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{p}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{p}"
+        );
+    }
+
+    let res = client.get(at("widget-script.js")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let cc = res.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(
+        cc.contains("max-age=300") && !cc.contains("immutable"),
+        "{cc}"
+    );
+    let etag = res.headers()["etag"].clone();
+    let modified = res.headers()["last-modified"].clone();
+    let res = client
+        .get(at("widget-script.js"))
+        .header("If-None-Match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304, "If-None-Match");
+    assert_eq!(res.headers()["etag"], etag);
+    let res = client
+        .get(at("widget-script.js"))
+        .header("If-Modified-Since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304, "If-Modified-Since");
+    let res = client
+        .get(at("widget-script.js"))
+        .header("If-None-Match", "W/\"other\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "a different ETag gets the file");
+
+    // A missing file is not cached for a year.
+    let res = client
+        .get(at("operator_chat_panel.fedcba9876.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers().get("cache-control").is_none());
+}

@@ -8,6 +8,9 @@ use std::cmp::Ordering;
 /// Chats per list page.
 pub const CHATS_PER_PAGE: u32 = 50;
 
+/// Live messages kept for chats a page on its way may bring: a bound, should a page never land.
+const MAX_UNLISTED: usize = 200;
+
 /// One page of the chat list as the server filters it: a page answered for an older query is
 /// dropped, since the operator has moved on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,6 +98,8 @@ impl State {
 
     /// A new filter or search: the list starts again from its first page.
     fn requery(&mut self, fx: &mut Vec<Effect>) {
+        // The new query's first page is newer than anything a stale reload would bring.
+        self.chats_stale = false;
         self.chats_page = 0;
         self.chats_more = false;
         self.found.clear();
@@ -102,17 +107,49 @@ impl State {
         self.load_chats(1, fx);
     }
 
-    pub(super) fn on_chats_loaded(&mut self, query: ChatQuery, page: ChatPage) {
+    /// Before the hub: the first page, unless a list is already loaded or on its way (a retry or
+    /// a new token keeps what it has; the handshake catches up).
+    pub(super) fn on_starting(&mut self, fx: &mut Vec<Effect>) {
+        if self.chats_page == 0 && !self.chats_loading {
+            self.load_chats(1, fx);
+        }
+    }
+
+    /// A hub session began, so the list is asked again to catch what no event brought. If a page
+    /// is still on its way, it was asked before the session: the next is asked when it lands.
+    pub(super) fn reload_chats(&mut self, fx: &mut Vec<Effect>) {
+        if self.chats_loading {
+            self.chats_stale = true;
+        } else {
+            self.load_chats(1, fx);
+        }
+    }
+
+    /// The page in flight landed or failed: ask the one the session is waiting for.
+    pub(super) fn ask_stale_chats(&mut self, fx: &mut Vec<Effect>) {
+        if core::mem::take(&mut self.chats_stale) {
+            self.load_chats(1, fx);
+        }
+    }
+
+    pub(super) fn on_chats_loaded(
+        &mut self,
+        query: ChatQuery,
+        page: ChatPage,
+        fx: &mut Vec<Effect>,
+    ) {
         if query.status != self.filter || query.search != self.search {
             return; // answers a filter the operator has already left
         }
         self.chats_loading = false;
+        self.ask_stale_chats(fx);
         self.chats_page = query.page;
         self.chats_more = page.items.len() as u32 >= CHATS_PER_PAGE;
         if !self.search.is_empty() {
             self.found.extend(page.items.iter().map(|c| c.id));
         }
         self.merge_chats(page.items);
+        self.apply_unlisted();
     }
 
     pub(super) fn set_filter(&mut self, status: Option<u8>, fx: &mut Vec<Effect>) {
@@ -266,7 +303,23 @@ impl State {
             // A chat the list does not hold: reload it, unless a load is already on its way (a
             // history page would otherwise ask once per message).
             None if !self.chats_loading => self.load_chats(1, fx),
+            // The page on its way may hold the chat, but older than this message.
+            None if self.unlisted.len() < MAX_UNLISTED => self.unlisted.push(m),
             None => {}
+        }
+    }
+
+    /// A page landed: the live messages it may predate are applied to their chats now. Those of
+    /// chats still unknown wait for the next page if one is coming, else go: the list has them
+    /// or filters them out, and asking again for each could loop.
+    fn apply_unlisted(&mut self) {
+        let mut ignored = Vec::new();
+        for m in core::mem::take(&mut self.unlisted) {
+            if self.chat(m.chat_id).is_some() {
+                self.list_message(m, &mut ignored);
+            } else if self.chats_loading {
+                self.unlisted.push(m);
+            }
         }
     }
 
@@ -747,5 +800,149 @@ mod tests {
         assert!(!fx
             .iter()
             .any(|e| matches!(e, Effect::SetStatus { .. } | Effect::Notice { .. })));
+    }
+
+    /// A panel that has started connecting: the first page is asked before the hub answers.
+    fn starting() -> (State, Vec<Effect>) {
+        let mut s = State::default();
+        update(&mut s, Msg::Negotiated(full()));
+        let fx = update(&mut s, Msg::Starting);
+        (s, fx)
+    }
+
+    fn handshake(s: &mut State) -> Vec<Effect> {
+        update(s, Msg::SocketOpened { now: 0 });
+        frame(s, "{}\u{1e}".into())
+    }
+
+    fn chat_page(items: &[(u64, u64, u32)]) -> ChatPage {
+        let items: Vec<String> = items
+            .iter()
+            .map(|&(id, last, unread)| {
+                format!(
+                    r#"{{"id":{id},"countUnread":{unread},"lastMessage":{}}}"#,
+                    msg(last, id, 1, "2026-11-21T10:00:00Z")
+                )
+            })
+            .collect();
+        chats(&format!(r#"{{"items":[{}]}}"#, items.join(",")))
+    }
+
+    fn ids_and_unread(s: &State) -> Vec<(u64, u32)> {
+        s.chats.iter().map(|c| (c.id, c.count_unread)).collect()
+    }
+
+    #[test]
+    fn the_first_page_is_asked_before_the_hub_and_only_once() {
+        let (mut s, fx) = starting();
+        assert_eq!(fx, [Effect::LoadChats(ChatQuery::first())]);
+        assert!(
+            update(&mut s, Msg::Starting).is_empty(),
+            "a retry does not ask again while a page is on its way"
+        );
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chat_page(&[(7, 3, 1)])),
+        );
+        assert!(
+            update(&mut s, Msg::Starting).is_empty(),
+            "nor once a list is loaded: the handshake catches up"
+        );
+    }
+
+    #[test]
+    fn a_page_before_the_handshake_shows_at_once_and_the_session_asks_again() {
+        let (mut s, _) = starting();
+        update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chat_page(&[(7, 3, 1)])),
+        );
+        assert_eq!(ids_and_unread(&s), [(7, 1)], "shown before the hub is up");
+        // The page was answered before the session began: a message in between is in neither,
+        // so the handshake asks again.
+        let fx = handshake(&mut s);
+        assert_eq!(fx, [Effect::LoadChats(ChatQuery::first())]);
+        // A live message after the session began, then the new page that already holds it.
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(5, 7, 1, "2026-11-21T11:00:00Z"), 1),
+        );
+        assert_eq!(ids_and_unread(&s), [(7, 2)]);
+        let fx = update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chat_page(&[(7, 5, 2), (8, 4, 1)])),
+        );
+        assert!(fx.is_empty(), "no further reload: {fx:?}");
+        assert_eq!(
+            ids_and_unread(&s),
+            [(7, 2), (8, 1)],
+            "chat 8 (missed between the page and the session) is caught; 7 is not counted twice"
+        );
+    }
+
+    #[test]
+    fn a_page_after_the_handshake_and_live_events_neither_loses_nor_doubles() {
+        let (mut s, _) = starting();
+        // The hub is faster than the list: no second request while the first is on its way.
+        assert!(handshake(&mut s).is_empty());
+        frame(&mut s, event("ChatCreated", r#"{"id":9}"#, 1));
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(5, 7, 1, "2026-11-21T11:00:00Z"), 2),
+        );
+        frame(
+            &mut s,
+            event("ReceiveMessage", &msg(6, 9, 1, "2026-11-21T11:01:00Z"), 3),
+        );
+        // The early page lands: it predates the session, so chat 7's newer live message stays,
+        // and the list is asked again (one request at a time, so no older page lands after it).
+        let fx = update(
+            &mut s,
+            Msg::ChatsLoaded(ChatQuery::first(), chat_page(&[(7, 3, 1), (8, 4, 1)])),
+        );
+        assert_eq!(fx, [Effect::LoadChats(ChatQuery::first())]);
+        let last = |s: &State, id| {
+            s.chat(id)
+                .and_then(|c| c.last_message.as_ref())
+                .map(|m| m.id)
+        };
+        assert_eq!(
+            last(&s, 7),
+            Some(5),
+            "the live message is not lost to an older page"
+        );
+        assert_eq!(last(&s, 9), Some(6));
+        assert_eq!(s.chats.len(), 3, "each chat once");
+        // The session's page: the server's counts, which include the live messages once.
+        update(
+            &mut s,
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                chat_page(&[(9, 6, 1), (7, 5, 2), (8, 4, 1)]),
+            ),
+        );
+        let mut got = ids_and_unread(&s);
+        got.sort();
+        assert_eq!(got, [(7, 2), (8, 1), (9, 1)]);
+        assert_eq!(s.unread(), 4);
+    }
+
+    #[test]
+    fn a_failed_early_page_is_asked_again_for_the_session() {
+        let (mut s, _) = starting();
+        assert!(handshake(&mut s).is_empty());
+        let fx = update(&mut s, Msg::LoadFailed { refresh: false });
+        assert_eq!(fx, [Effect::LoadChats(ChatQuery::first())]);
+    }
+
+    #[test]
+    fn a_new_token_forgets_the_page_the_old_one_asked() {
+        let (mut s, _) = starting();
+        update(&mut s, Msg::TokenChanged);
+        assert_eq!(
+            update(&mut s, Msg::Starting),
+            [Effect::LoadChats(ChatQuery::first())],
+            "the old token's answer is dropped by the shell, so the new one asks"
+        );
     }
 }

@@ -94,6 +94,13 @@ pub struct State {
     pub chats_page: u32,
     pub chats_more: bool,
     pub chats_loading: bool,
+    /// The list must be asked again once the page in flight is in: it was asked before the hub
+    /// session began, so events between the server's answer and the session could be in neither.
+    /// Asked in turn rather than at once, so an older answer can never land after a newer one.
+    chats_stale: bool,
+    /// Live messages of chats the list did not hold while a page was on its way: applied when the
+    /// page brings their chat, so a page older than them cannot hide them.
+    unlisted: Vec<Message>,
     pub open: Option<u64>,
     /// The open chat's stored messages, ascending by id.
     pub thread: Vec<Message>,
@@ -131,6 +138,9 @@ pub struct State {
 
 #[derive(Debug)]
 pub enum Msg {
+    /// The panel starts connecting: the first list page is asked beside the negotiate, not after
+    /// the handshake, so the first chats show one round trip sooner.
+    Starting,
     SocketOpened {
         now: u64,
     },
@@ -270,6 +280,8 @@ impl Default for State {
             chats_page: 0,
             chats_more: false,
             chats_loading: false,
+            chats_stale: false,
+            unlisted: Vec::new(),
             open: None,
             thread: Vec::new(),
             window: Window::default(),
@@ -308,11 +320,13 @@ impl State {
     /// list to undo an optimistic change.
     fn on_load_failed(&mut self, refresh: bool, fx: &mut Vec<Effect>) {
         self.chats_loading = false;
+        // A reload the session waits for is asked now, once, with the one `refresh` wants.
+        let stale = core::mem::take(&mut self.chats_stale);
         if matches!(self.history, History::Loading | History::Opening) {
             self.history = History::More;
             self.dirty.thread = true;
         }
-        if refresh {
+        if refresh || stale {
             self.load_chats(1, fx);
         }
     }
@@ -324,6 +338,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let fx = &mut effects;
     match msg {
         // The hub session (session.rs).
+        Msg::Starting => state.on_starting(fx),
         Msg::SocketOpened { now } => state.on_socket_opened(now, fx),
         Msg::Frame { text, now } => state.on_frame(&text, now, fx),
         Msg::SocketClosed => state.lose_session(Conn::Reconnecting),
@@ -339,7 +354,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Network { online: false } => state.lose_session(Conn::Offline),
         Msg::Network { online: true } => state.back_online(),
         // The chat list (list.rs).
-        Msg::ChatsLoaded(query, page) => state.on_chats_loaded(query, page),
+        Msg::ChatsLoaded(query, page) => state.on_chats_loaded(query, page, fx),
         Msg::Filter(status) => state.set_filter(status, fx),
         Msg::Search(text) => state.set_search(&text, fx),
         Msg::SortBy(sort) => state.set_sort(sort),

@@ -108,7 +108,7 @@ impl State {
         if self.last_event_id > 0 && self.resume_supported && self.ext.resume {
             let from = Arg::Id(self.last_event_id);
             self.resume_call = Some(self.invoke("Resume", &[from], now, fx));
-            self.load_chats(1, fx);
+            self.reload_chats(fx);
         } else {
             self.catch_up(fx);
         }
@@ -212,9 +212,12 @@ impl State {
         if self.resume_call == Some(id) {
             self.resume_call = None;
             if error.is_some() {
-                // A server without Resume: catch up by paging instead, and stop asking.
+                // A server without Resume: catch up by paging instead, and stop asking. The list
+                // was already asked again with the Resume; the open thread's page was not.
                 self.resume_supported = false;
-                self.catch_up(fx);
+                if let Some(open) = self.open {
+                    fx.push(Effect::LoadHistory(open));
+                }
             }
             return;
         }
@@ -223,7 +226,7 @@ impl State {
 
     /// Reloads what a replay would have brought: the chat list and the open thread's newest page.
     fn catch_up(&mut self, fx: &mut Vec<Effect>) {
-        self.load_chats(1, fx);
+        self.reload_chats(fx);
         if let Some(open) = self.open {
             fx.push(Effect::LoadHistory(open));
         }
@@ -260,6 +263,10 @@ impl State {
 
     /// A new token: connect again.
     pub(super) fn on_token_changed(&mut self) {
+        // The shell drops answers made with the old token: a page on its way will never land.
+        self.chats_loading = false;
+        self.chats_stale = false;
+        self.unlisted.clear();
         self.lose_session(Conn::Reconnecting);
         self.set_conn(Conn::Connecting);
     }
@@ -387,7 +394,8 @@ mod tests {
             },
         );
         assert_eq!(s.chats[0].chat_status, 2);
-        reconnect(&mut s);
+        let fx = reconnect(&mut s);
+        assert!(fx.contains(&Effect::LoadChats(ChatQuery::first())));
         let no_method =
             "{\"type\":3,\"invocationId\":\"1\",\"error\":\"Method does not exist.\"}\u{1e}";
         let fx = update(
@@ -397,13 +405,7 @@ mod tests {
                 now: 102,
             },
         );
-        assert_eq!(
-            fx,
-            vec![
-                Effect::LoadChats(ChatQuery::first()),
-                Effect::LoadHistory(7)
-            ]
-        );
+        assert_eq!(fx, vec![Effect::LoadHistory(7)]);
         assert!(!reconnect(&mut s)
             .iter()
             .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume"))));
