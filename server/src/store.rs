@@ -1,10 +1,17 @@
-//! SQLite store: one connection behind a mutex, used from blocking threads; schema migrations; the
-//! hub event log. Events are written in the same transaction as the change they describe and are
-//! broadcast while the lock is still held, so live delivery order equals event-id order. An event
-//! is a hub target and its JSON arguments; how it goes on the wire is the hub's business.
+//! SQLite store: one writer connection behind a mutex and a small pool of read-only connections
+//! beside it (WAL: readers neither wait for a write nor block it), all used from blocking threads;
+//! schema migrations; the hub event log. Events are written in the same transaction as the change
+//! they describe and are broadcast while the writer lock is still held, so live delivery order
+//! equals event-id order. An event is a hub target and its JSON arguments; how it goes on the wire
+//! is the hub's business (it frames each event once, [`HubEvent::frame`]).
+//!
+//! Live events travel on one broadcast channel per organization and one per company (for company
+//! tokens), so a connection wakes only for what it is entitled to: with 1,000 operators across 10
+//! organizations, an event wakes 100 connections, not 1,000.
 
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde_json::Value;
@@ -102,6 +109,33 @@ pub struct HubEvent {
     pub organization_id: i64,
     pub target: String,
     pub args: Vec<Value>,
+    /// The event's hub frame, built by the first connection that sends it and shared by the rest
+    /// (the compat mode is server-wide, so every connection sends the same bytes).
+    pub frame: OnceLock<String>,
+}
+
+impl HubEvent {
+    pub fn new(
+        id: i64,
+        company_id: i64,
+        organization_id: i64,
+        target: String,
+        args: Vec<Value>,
+    ) -> HubEvent {
+        HubEvent {
+            id,
+            company_id,
+            organization_id,
+            target,
+            args,
+            frame: OnceLock::new(),
+        }
+    }
+
+    /// The frame `make` builds for this event, built once.
+    pub fn frame(&self, make: impl FnOnce(&HubEvent) -> String) -> &str {
+        self.frame.get_or_init(|| make(self))
+    }
 }
 
 /// A write transaction that can also log hub events.
@@ -146,21 +180,68 @@ impl Tx<'_> {
                 [id],
             )?;
         }
-        self.pending.push(HubEvent {
+        self.pending.push(HubEvent::new(
             id,
             company_id,
             organization_id,
-            target: target.to_string(),
+            target.to_string(),
             args,
-        });
+        ));
         Ok(Some(id))
+    }
+}
+
+/// Read-only connections kept for reuse; more are opened when all are busy, and extras are closed.
+const READERS_KEPT: usize = 4;
+
+type Sender = broadcast::Sender<Arc<HubEvent>>;
+
+/// The live event channels: one per organization (its operators) and one per company (company
+/// tokens), made on first subscription and dropped once nobody listens.
+struct Bus {
+    capacity: usize,
+    orgs: Mutex<HashMap<i64, Sender>>,
+    companies: Mutex<HashMap<i64, Sender>>,
+}
+
+impl Bus {
+    fn subscribe(
+        &self,
+        company_id: i64,
+        organization_id: Option<i64>,
+    ) -> broadcast::Receiver<Arc<HubEvent>> {
+        let (map, key) = match organization_id {
+            Some(org) => (&self.orgs, org),
+            None => (&self.companies, company_id),
+        };
+        let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key)
+            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .subscribe()
+    }
+
+    fn send(&self, ev: Arc<HubEvent>) {
+        for (map, key) in [
+            (&self.orgs, ev.organization_id),
+            (&self.companies, ev.company_id),
+        ] {
+            let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(tx) = map.get(&key) {
+                if tx.send(ev.clone()).is_err() {
+                    // Nobody listens any more.
+                    map.remove(&key);
+                }
+            }
+        }
     }
 }
 
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
-    bus: broadcast::Sender<Arc<HubEvent>>,
+    path: Arc<PathBuf>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    bus: Arc<Bus>,
     compat: Compat,
 }
 
@@ -175,25 +256,43 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        let (bus, _) = broadcast::channel(event_buffer.max(1));
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
-            bus,
+            path: Arc::new(path.to_path_buf()),
+            readers: Arc::default(),
+            bus: Arc::new(Bus {
+                capacity: event_buffer.max(1),
+                orgs: Mutex::default(),
+                companies: Mutex::default(),
+            }),
             compat,
         })
     }
 
-    /// Subscribe to live events, with the highest event id logged so far. Both happen under the
-    /// store lock, and events are broadcast under it too, so every event above the returned id
+    fn open_reader(&self) -> ApiResult<Connection> {
+        let conn = Connection::open(self.path.as_ref())?;
+        // A read that tried to write would be a bug: make it an error, not a race with the writer.
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    /// Subscribe to the live events of an organization (an operator) or of a whole company
+    /// (`organization_id` None), with the highest event id logged so far. Both happen under the
+    /// writer lock, and events are broadcast under it too, so every event above the returned id
     /// arrives on the receiver and none at or below it does.
-    pub async fn subscribe(&self) -> ApiResult<(broadcast::Receiver<Arc<HubEvent>>, i64)> {
+    pub async fn subscribe(
+        &self,
+        company_id: i64,
+        organization_id: Option<i64>,
+    ) -> ApiResult<(broadcast::Receiver<Arc<HubEvent>>, i64)> {
         let conn = self.conn.clone();
         let bus = self.bus.clone();
         tokio::task::spawn_blocking(move || {
             let guard = conn
                 .lock()
                 .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
-            let rx = bus.subscribe();
+            let rx = bus.subscribe(company_id, organization_id);
             let floor: i64 =
                 guard.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?;
             Ok((rx, floor))
@@ -202,18 +301,37 @@ impl Store {
         .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
     }
 
-    /// Run a read on a blocking thread.
+    /// Run a read on a blocking thread, on a read-only connection of the pool, in one transaction
+    /// (one consistent snapshot). Whatever a finished [`Store::write`] committed is visible.
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
+        let store = self.clone();
         tokio::task::spawn_blocking(move || {
-            let guard = conn
+            let pooled = store
+                .readers
                 .lock()
-                .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
-            f(&guard)
+                .map_err(|_| ApiError::Internal("reader pool poisoned".into()))?
+                .pop();
+            let mut conn = match pooled {
+                Some(c) => c,
+                None => store.open_reader()?,
+            };
+            let out = {
+                let tx = conn.transaction()?;
+                let out = f(&tx);
+                // Ending a read transaction cannot lose anything; an error here is the caller's.
+                let _ = tx.finish();
+                out
+            };
+            if let Ok(mut pool) = store.readers.lock() {
+                if pool.len() < READERS_KEPT {
+                    pool.push(conn);
+                }
+            }
+            out
         })
         .await
         .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
@@ -241,8 +359,7 @@ impl Store {
             let Tx { tx, pending, .. } = tx;
             tx.commit()?;
             for ev in pending {
-                // No receivers is fine: nobody is connected.
-                let _ = bus.send(Arc::new(ev));
+                bus.send(Arc::new(ev));
             }
             Ok(out)
         })
@@ -332,13 +449,7 @@ pub fn events_after(
         let (id, company_id, organization_id, target, args) = row?;
         let args: Vec<Value> = serde_json::from_str(&args)
             .map_err(|e| ApiError::Internal(format!("event {id} args: {e}")))?;
-        out.push(HubEvent {
-            id,
-            company_id,
-            organization_id,
-            target,
-            args,
-        });
+        out.push(HubEvent::new(id, company_id, organization_id, target, args));
     }
     Ok(out)
 }
