@@ -1,5 +1,7 @@
-//! SQLite store: one writer connection behind a mutex and a small pool of read-only connections
-//! beside it (WAL: readers neither wait for a write nor block it), all used from blocking threads;
+//! SQLite store: one writer connection behind a mutex, used by one writer thread that commits the
+//! writes waiting for it together (group commit: one fsync per batch), and a small pool of
+//! read-only connections beside it (WAL: readers neither wait for a write nor block it) used from
+//! blocking threads;
 //! schema migrations; the hub event log. Events are written in the same transaction as the change
 //! they describe and are broadcast while the writer lock is still held, so live delivery order
 //! equals event-id order. An event is a hub target and its JSON arguments; how it goes on the wire
@@ -11,9 +13,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Savepoint};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
@@ -138,15 +140,16 @@ impl HubEvent {
     }
 }
 
-/// A write transaction that can also log hub events.
+/// A write transaction that can also log hub events: one write's savepoint inside the writer's
+/// current batch (see [`Store::write`]).
 pub struct Tx<'a> {
-    pub tx: Transaction<'a>,
+    pub tx: Savepoint<'a>,
     pending: Vec<HubEvent>,
     compat: Compat,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
-    type Target = Transaction<'a>;
+    type Target = Savepoint<'a>;
     fn deref(&self) -> &Self::Target {
         &self.tx
     }
@@ -196,6 +199,70 @@ const READERS_KEPT: usize = 4;
 
 type Sender = broadcast::Sender<Arc<HubEvent>>;
 
+/// Writes waiting for the writer thread at most this many to a transaction.
+const MAX_BATCH: usize = 64;
+
+/// One write: runs in its savepoint and says whether to keep it; the reply is called once the
+/// batch's commit is known.
+type Job = Box<dyn FnOnce(&mut Tx) -> (bool, Reply) + Send>;
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// The writer thread: takes every write waiting, runs them in one transaction, commits once,
+/// broadcasts their events in order under the writer lock, then answers each.
+fn writer(conn: Arc<Mutex<Connection>>, bus: Arc<Bus>, compat: Compat, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        let mut events = Vec::new();
+        // Jobs not run (an error before their turn) are dropped: their callers get an error.
+        let committed = (|| -> rusqlite::Result<()> {
+            let mut txn = guard.transaction()?;
+            for job in batch.drain(..) {
+                let mut tx = Tx {
+                    tx: txn.savepoint()?,
+                    pending: Vec::new(),
+                    compat,
+                };
+                // A panicking write loses only itself (its reply is dropped, its savepoint undone).
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx)));
+                let Tx {
+                    tx: sp, pending, ..
+                } = tx;
+                match run {
+                    Ok((true, reply)) => {
+                        sp.commit()?;
+                        events.extend(pending);
+                        replies.push(reply);
+                    }
+                    Ok((false, reply)) => {
+                        drop(sp);
+                        replies.push(reply);
+                    }
+                    Err(_) => drop(sp),
+                }
+            }
+            txn.commit()
+        })()
+        .map_err(|e| e.to_string());
+        if committed.is_ok() {
+            for ev in events {
+                bus.send(Arc::new(ev));
+            }
+        }
+        drop(guard);
+        for reply in replies {
+            reply(committed.clone());
+        }
+    }
+}
+
 /// The live event channels: one per organization (its operators) and one per company (company
 /// tokens), made on first subscription and dropped once nobody listens.
 struct Bus {
@@ -242,7 +309,7 @@ pub struct Store {
     path: Arc<PathBuf>,
     readers: Arc<Mutex<Vec<Connection>>>,
     bus: Arc<Bus>,
-    compat: Compat,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Store {
@@ -256,16 +323,24 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
+        let conn = Arc::new(Mutex::new(conn));
+        let bus = Arc::new(Bus {
+            capacity: event_buffer.max(1),
+            orgs: Mutex::default(),
+            companies: Mutex::default(),
+        });
+        // The writer thread ends when the last clone of the store is dropped.
+        let (jobs, queue) = mpsc::channel();
+        let (c, b) = (conn.clone(), bus.clone());
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer(c, b, compat, queue))?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            conn,
             path: Arc::new(path.to_path_buf()),
             readers: Arc::default(),
-            bus: Arc::new(Bus {
-                capacity: event_buffer.max(1),
-                orgs: Mutex::default(),
-                companies: Mutex::default(),
-            }),
-            compat,
+            bus,
+            jobs,
         })
     }
 
@@ -337,34 +412,32 @@ impl Store {
         .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
     }
 
-    /// Run a write transaction on a blocking thread; commit, then broadcast its events in order.
+    /// Run a write on the writer thread and answer once it is committed, after its events are
+    /// broadcast in order. Writes that queue up meanwhile share one transaction (group commit: one
+    /// fsync for the batch), each in its own savepoint, so a failing write undoes only itself.
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Tx) -> ApiResult<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        let bus = self.bus.clone();
-        let compat = self.compat;
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
-            let mut tx = Tx {
-                tx: guard.transaction()?,
-                pending: Vec::new(),
-                compat,
-            };
-            let out = f(&mut tx)?;
-            let Tx { tx, pending, .. } = tx;
-            tx.commit()?;
-            for ev in pending {
-                bus.send(Arc::new(ev));
-            }
-            Ok(out)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
+        let (reply, answer) = tokio::sync::oneshot::channel::<ApiResult<T>>();
+        let job: Job = Box::new(move |tx: &mut Tx| {
+            let out = f(tx);
+            let ok = out.is_ok();
+            let reply: Reply = Box::new(move |committed: Result<(), String>| {
+                let _ = reply.send(match committed {
+                    Ok(()) => out,
+                    Err(e) => out.and(Err(ApiError::Internal(format!("commit: {e}")))),
+                });
+            });
+            (ok, reply)
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::Internal("store writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("store write failed".into()))?
     }
 
     /// Synchronous access for start-up work (migrations, seeding, the secret).
