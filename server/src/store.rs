@@ -526,3 +526,106 @@ pub fn events_after(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db"), 1024, Compat::Full).unwrap();
+        store
+            .blocking(|c| {
+                c.execute_batch(
+                    "INSERT INTO companies (login, password_hash, name) VALUES ('c', 'x', 'c');
+                     INSERT INTO organizations (company_id, name) VALUES (1, 'o');",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        (dir, store)
+    }
+
+    /// Writes that share a batch commit together, but a failing one undoes only its own changes
+    /// and events; every committed event arrives live, in id order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_in_a_batch_undoes_only_itself() {
+        let (_dir, store) = store();
+        let (mut rx, floor) = store.subscribe(1, Some(1)).await.unwrap();
+        let mut writes = tokio::task::JoinSet::new();
+        for i in 0..40i64 {
+            let store = store.clone();
+            writes.spawn(async move {
+                store
+                    .write(move |tx| {
+                        tx.execute(
+                            "INSERT INTO meta (key, value) VALUES (?1, 'v')",
+                            [format!("k{i}")],
+                        )?;
+                        tx.emit(1, 1, "ChatDeleted", vec![Value::from(i)])?;
+                        if i % 7 == 3 {
+                            return Err(ApiError::bad("no"));
+                        }
+                        Ok(i)
+                    })
+                    .await
+            });
+        }
+        let mut ok = 0;
+        while let Some(r) = writes.join_next().await {
+            match r.unwrap() {
+                Ok(i) => {
+                    assert_ne!(i % 7, 3);
+                    ok += 1;
+                }
+                Err(e) => assert!(matches!(e, ApiError::BadRequest(_)), "{e:?}"),
+            }
+        }
+        let failing = (0..40).filter(|i| i % 7 == 3).count();
+        assert_eq!(ok, 40 - failing);
+        let kept: Vec<String> = store
+            .read(|c| {
+                let mut s = c.prepare("SELECT key FROM meta WHERE key LIKE 'k%'")?;
+                let keys = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok(keys)
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), ok);
+        assert!(kept.iter().all(|k| k[1..].parse::<i64>().unwrap() % 7 != 3));
+        let mut last = floor;
+        for _ in 0..ok {
+            let ev = rx.recv().await.unwrap();
+            assert!(ev.id > last, "events in id order");
+            last = ev.id;
+            assert_ne!(ev.args[0].as_i64().unwrap() % 7, 3);
+        }
+        assert!(rx.try_recv().is_err(), "no event of a failed write");
+    }
+
+    /// Reads run on read-only connections: a write there is an error, not a race with the writer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_cannot_write() {
+        let (_dir, store) = store();
+        let r = store
+            .read(|c| Ok(c.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')", [])?))
+            .await;
+        assert!(r.is_err());
+    }
+
+    /// An organization's events reach its subscribers and the company's, not another's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_travel_on_their_organizations_channel() {
+        let (_dir, store) = store();
+        let (mut org1, _) = store.subscribe(1, Some(1)).await.unwrap();
+        let (mut org2, _) = store.subscribe(1, Some(2)).await.unwrap();
+        let (mut company, _) = store.subscribe(1, None).await.unwrap();
+        store
+            .write(|tx| tx.emit(1, 1, "ChatDeleted", vec![Value::from(5)]))
+            .await
+            .unwrap();
+        assert_eq!(org1.recv().await.unwrap().organization_id, 1);
+        assert_eq!(company.recv().await.unwrap().organization_id, 1);
+        assert!(org2.try_recv().is_err());
+    }
+}
