@@ -174,6 +174,11 @@ case "${1:-build}" in
     setup_rust; setup_npm; setup_chromium; build_widget; build_server
     # The same optimisation with the function names kept (-g), for the benchmark's breakdown by crate.
     "${WASM_OPT[@]}" -g "$PACK/operator_chat_panel_bg.wasm" -o "$PACK/operator_chat_panel_names.wasm"
-    node tests/bench/run.mjs "$PACK/operator_chat_panel_names.wasm" ;;
+    # The server under an office's load (1,000 hub connections): a release build and its bench client,
+    # with room for a socket per connection on each side.
+    say "building chathub-server (release) and its loadbench"
+    cargo build --quiet --release -p chathub-server --bin chathub-server --example loadbench
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    node tests/bench/run.mjs "$PACK/operator_chat_panel_names.wasm" target/release/examples/loadbench ;;
   *) echo "usage: $0 [build|serve|test|bench]" >&2; exit 2 ;;
 esac

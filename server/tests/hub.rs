@@ -379,6 +379,36 @@ async fn typing_mark_read_status_and_media_events() {
     assert_eq!(ev["arguments"][0], chat);
 }
 
+/// The server reads each socket a few KiB at a time; a hub message far larger than that (a 3 MiB
+/// file, 4 MiB as base64) still arrives whole.
+#[tokio::test]
+async fn a_media_message_larger_than_the_read_buffer_arrives_whole() {
+    use base64::Engine;
+    let srv = Server::start();
+    let company = company_token(&srv, "demo", "demo").await;
+    let mut hub = Hub::connect(&srv, DEV).await;
+    let chat = inbound_chat(&srv, &company, 1, "+1009", "big one").await;
+    hub.drain_events(QUIET).await;
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let r = hub
+        .invoke("SendMediaMessage", json!([chat, {"Name": "big.bin", "Format": "application/octet-stream", "DataBase64": data, "Type": 4}]))
+        .await;
+    assert_eq!(r["result"]["media"]["name"], "big.bin", "{r}");
+    let id = r["result"]["id"].as_i64().unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/chat/{chat}/media/{id}", srv.url))
+        .bearer_auth(DEV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap() == bytes);
+    // The socket is still in step after it.
+    let r = hub.invoke("SendMessage", json!([chat, "after"])).await;
+    assert_eq!(r["result"]["message"], "after", "{r}");
+}
+
 #[tokio::test]
 async fn malformed_frames_close_with_a_reason() {
     let srv = Server::start();

@@ -1,8 +1,12 @@
 // Benchmarks: figures, not tests. Writes BENCHMARKS.md with sizes, where the wasm's bytes go, start-up and
-// live-message latency, each compared with its budget from the issues.
+// live-message latency, and the reference server under an office's load, each compared with its budget
+// from the issues.
 //
-//   node tests/bench/run.mjs <names-kept wasm>      (./build.sh bench builds dist/ and that wasm first)
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+//   node tests/bench/run.mjs <names-kept wasm> [<loadbench binary>]
+//   node tests/bench/run.mjs --server-load [<loadbench binary>]   (that section only, printed)
+//   (./build.sh bench builds dist/, that wasm, and a release server with its loadbench example first)
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
@@ -99,6 +103,87 @@ const row = (label, xs, budget, before) => {
   return `| ${label} | ${median(rt)} (${Math.min(...rt)}–${Math.max(...rt)}) | ${ms(median(t))} | ${ms(Math.min(...t))} | ${ms(Math.max(...t))} | ${median(xs.map((x) => x.requests))} | ≤ ${budget} RT, ~${budget * LATENCY_MS} ms: ${verdict} | ${before.rt} RT, ${before.ms} ms |`;
 };
 
+// The reference server under an office's load (issue 16, item 5): server/examples/loadbench.rs against a
+// release build, LOAD_RUNS times; it exits 1 when any event reached another organization's operator.
+const LOAD_RUNS = Number(process.env.LOAD_RUNS || 3);
+const LOAD_ARGS = ['--connections', '1000', '--orgs', '10', '--rate', '200', '--secs', '15', '--burst-secs', '4'];
+const FANOUT_P99_BUDGET = 50; // ms, issue 16
+
+function serverLoad(bin) {
+  const server = join(ROOT, 'target/release/chathub-server');
+  if (!existsSync(bin) || !existsSync(server)) throw new Error(`server load: build ${bin} and ${server} first (./build.sh bench)`);
+  const runs = [];
+  for (let i = 0; i < LOAD_RUNS; i++) {
+    let out;
+    try {
+      out = execFileSync(bin, ['--server', server, ...LOAD_ARGS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 120000 });
+    } catch (e) {
+      // Exit 1 with a report: some event went to the wrong organization. Keep the figures, fail the run.
+      if (!e.stdout) throw e;
+      out = e.stdout;
+    }
+    runs.push(JSON.parse(out.trim().split('\n').pop()));
+  }
+  return runs;
+}
+
+function loadSection(runs) {
+  const row = (label, f, unit = '', digits = 1) => {
+    const xs = runs.map(f);
+    const fmt = (x) => `${x.toFixed(digits)}${unit}`;
+    return `| ${label} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} |`;
+  };
+  const r0 = runs[0];
+  const wrong = runs.reduce((a, r) => a + r.wrongOrganization, 0);
+  const p99 = median(runs.map((r) => r.fanoutMs.p99));
+  return `## The reference server under an office's load
+
+\`server/examples/loadbench.rs\` against a release \`chathub-server\` on a fresh database: ${r0.organizations}
+companies with one organization each (\`add-company\`), ${r0.connections} operators
+(\`/api/operator/synchronize\`, \`/api/operator/get-token\`), one hub connection each (JSON protocol over
+tokio-tungstenite, in the same process). Customers post ${r0.rateTarget} messages per second through
+\`POST /api/channel/inbound\` for ${r0.secs} s (open loop, round robin over the organizations and 20
+customers each; each message also emits \`UnreadChanged\`, and a customer's first one \`ChatCreated\`). Each
+text carries the client's clock at the POST's start; every connection measures the fan-out latency on that
+clock and checks that it hears only its own organization. Then ${r0.writeBurst.posters} closed-loop posters
+write as fast as the server answers for a few seconds, with every connection still listening: the write
+rate the store sustains (one transaction per message: the message, 2 or 3 logged events, a chat now and
+then; WAL, \`synchronous=FULL\`). The per-token rate limit is raised for the run so that this phase
+measures the store, not the limiter. Memory is the server's VmRSS (\`/proc/<pid>/status\`) before and
+after the connections open. ${runs.length} runs; the machine's other work shows in the spread.
+
+| figure | median | min | max |
+|---|---:|---:|---:|
+${row('fan-out latency p50 (POST start → event at the operator)', (r) => r.fanoutMs.p50, ' ms')}
+${row('fan-out latency p99', (r) => r.fanoutMs.p99, ' ms')}
+${row('fan-out latency max', (r) => r.fanoutMs.max, ' ms')}
+${row('POST inbound response p50', (r) => r.postMs.p50, ' ms')}
+${row('POST inbound response p99', (r) => r.postMs.p99, ' ms')}
+${row('messages posted per second (paced phase)', (r) => r.postedPerSec, '/s')}
+${row('deliveries to the right operators, of expected', (r) => 100 * r.delivered / r.deliveriesExpected, ' %', 2)}
+${row('events delivered to another organization', (r) => r.wrongOrganization, '', 0)}
+${row('connections the server dropped', (r) => r.droppedConnections, '', 0)}
+${row('server RSS before the connections', (r) => r.rssKb.beforeConnections / 1024, ' MiB')}
+${row('server RSS with the connections open', (r) => r.rssKb.connected / 1024, ' MiB')}
+${row('server RSS after the load', (r) => r.rssKb.afterLoad / 1024, ' MiB')}
+${row('server memory per connection', (r) => r.rssPerConnectionKb, ' KiB')}
+${row('server CPU during the paced phase', (r) => r.serverCpuCores, ' cores', 2)}
+${row('bench client CPU (same machine)', (r) => r.clientCpuCores, ' cores', 2)}
+${row('sustained write rate (closed loop, all connections listening)', (r) => r.writeBurst.perSec, ' msg/s', 0)}
+${row('POST response p99 in that phase', (r) => r.writeBurst.postMs.p99, ' ms')}
+${row('opening the connections', (r) => r.connectSecs, ' s', 2)}
+
+Budget (issue 16): the server holds ${r0.connections} connections with fan-out p99 ≤ ${FANOUT_P99_BUDGET} ms, and none to the
+wrong organization. Now: **fan-out p99 ${p99 <= FANOUT_P99_BUDGET ? 'within budget' : 'over budget'}** (median ${p99.toFixed(1)} ms);
+**${wrong === 0 ? 'no event reached another organization' : `${wrong} events reached another organization: the bench fails`}**.
+`;
+}
+
+if (process.argv[2] === '--server-load') {
+  // Only this section, printed (BENCHMARKS.md is left alone): node tests/bench/run.mjs --server-load [bin]
+  console.log(loadSection(serverLoad(process.argv[3] || join(ROOT, 'target/release/examples/loadbench'))));
+  process.exit(0);
+}
 const namesWasm = process.argv[2];
 if (!namesWasm) throw new Error('usage: node tests/bench/run.mjs <names-kept wasm> (./build.sh bench)');
 const s = sizes();
@@ -106,6 +191,7 @@ const c = crateSizes(readFileSync(namesWasm));
 const pct = (x) => `${(100 * x / c.code).toFixed(1)}%`;
 const t = await timings();
 const st = await startup();
+const load = serverLoad(process.argv[3] || join(ROOT, 'target/release/examples/loadbench'));
 const md = `# Benchmarks
 
 Written by \`./build.sh bench\` on ${new Date().toISOString().slice(0, 10)}; a shared 2-core machine, so the
@@ -183,6 +269,11 @@ on the commit before this work (fc8ed06).
 |---|---:|---:|---:|
 | page navigation to panel connected | ${ms(median(t.startup))} | ${ms(Math.min(...t.startup))} | ${ms(Math.max(...t.startup))} |
 | customer message (POST inbound) to visible in the panel | ${ms(median(t.live))} | ${ms(Math.min(...t.live))} | ${ms(Math.max(...t.live))} |
-`;
+
+${loadSection(load)}`;
 writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
 console.log(md);
+if (load.some((r) => r.wrongOrganization > 0)) {
+  console.error('server load: events reached another organization\'s operators');
+  process.exit(1);
+}

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::protocol::{self, FrameBuffer, HubMessage};
 use crate::auth::Principal;
@@ -58,7 +58,8 @@ impl Connection {
         let (mut tx, mut rx) = socket.split();
         // Subscribe before the handshake so nothing emitted meanwhile is lost; everything after
         // `floor` is delivered live, everything up to it is for Resume.
-        let Ok((mut events, floor)) = self.state.store.subscribe().await else {
+        let (company, org) = (self.who.company_id(), self.who.organization_id());
+        let Ok((mut events, floor)) = self.state.store.subscribe(company, org).await else {
             let _ = tx.close().await;
             return;
         };
@@ -117,8 +118,14 @@ impl Connection {
         }
 
         loop {
-            for frame in out.drain(..) {
-                if tx.send(WsMessage::text(frame)).await.is_err() {
+            // Every frame ready goes out with one flush (one write when they fit the buffer).
+            if !out.is_empty() {
+                for frame in out.drain(..) {
+                    if tx.feed(WsMessage::text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                if tx.flush().await.is_err() {
                     return;
                 }
             }
@@ -155,17 +162,31 @@ impl Connection {
                         Err(e) => flow = Flow::Close(format!("Connection closed with an error. {e}")),
                     }
                 }
-                ev = events.recv() => match ev {
-                    Ok(ev) => self.deliver(&ev, &mut out),
-                    Err(RecvError::Lagged(skipped)) => {
+                ev = events.recv() => {
+                    let mut lagged = match ev {
+                        Ok(ev) => {
+                            self.deliver(&ev, &mut out);
+                            false
+                        }
+                        Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => return,
+                    };
+                    // Take whatever else is already waiting, so a burst goes out in one flush.
+                    while !lagged {
+                        match events.try_recv() {
+                            Ok(ev) => self.deliver(&ev, &mut out),
+                            Err(TryRecvError::Lagged(_)) => lagged = true,
+                            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                        }
+                    }
+                    if lagged {
                         // Too slow to keep up live: catch up from the event log instead.
-                        tracing::debug!(skipped, "hub connection lagged; catching up from the event log");
+                        tracing::debug!("hub connection lagged; catching up from the event log");
                         if let Err(e) = self.catch_up(&mut out).await {
                             flow = Flow::Close(format!("Connection closed with an error. {e}"));
                         }
                     }
-                    Err(RecvError::Closed) => return,
-                },
+                }
                 _ = ping.tick() => out.push(protocol::ping()),
                 Ok(()) = revoked.changed() => {
                     if !self.may_go_on().await {
@@ -204,15 +225,16 @@ impl Connection {
         out.push(self.frame(ev));
     }
 
-    /// An event as this connection's compat mode sends it: full mode appends `{"eventId": N}`,
-    /// documented mode trims the objects (see [`Compat::event_args`]).
+    /// An event as the server's compat mode sends it: full mode appends `{"eventId": N}`,
+    /// documented mode trims the objects (see [`Compat::event_args`]). Built once per event and
+    /// shared by every connection that sends it.
     fn frame(&self, ev: &HubEvent) -> String {
-        let args = self
-            .state
-            .config
-            .compat
-            .event_args(&ev.target, ev.args.clone(), ev.id);
-        protocol::event_frame(&ev.target, args)
+        let compat = self.state.config.compat;
+        ev.frame(|ev| {
+            let args = compat.event_args(&ev.target, ev.args.clone(), ev.id);
+            protocol::event_frame(&ev.target, args)
+        })
+        .to_string()
     }
 
     async fn catch_up(&mut self, out: &mut Vec<String>) -> ApiResult<()> {

@@ -13,6 +13,9 @@ use crate::compat::EXTENSIONS;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// Bytes each hub socket reads at a time (see [`connect`]).
+const READ_BUFFER: usize = 4 * 1024;
+
 /// `POST /chathub/negotiate?negotiateVersion=1`.
 pub async fn negotiate(State(state): State<AppState>, parts: Parts) -> ApiResult<Json<Value>> {
     let token = request_token(&parts).ok_or(ApiError::MissingToken)?;
@@ -84,7 +87,10 @@ pub async fn connect(
         }
     };
     let guard = state.hub.opened();
+    // tungstenite's default read buffer is 128 KiB, allocated and zeroed per socket: most of a
+    // connection's memory. Hub records are small; a larger frame (media) reserves its own length.
     ws.max_message_size(MAX_HUB_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
             let _guard = guard;
             Connection::new(state, who).run(socket).await;
