@@ -278,6 +278,14 @@ impl Panel {
             inner.load_locale(script, lang);
         }
         inner.start();
+        // Queued after the first requests' tasks, so it runs once they are on the network: the
+        // browser's locale data then loads while they are in flight, not before they leave.
+        let weak = Rc::downgrade(&inner);
+        inner.tasks.spawn(Box::pin(async move {
+            if let Some(p) = weak.upgrade() {
+                p.view.warm_dates();
+            }
+        }));
         Panel { inner }
     }
 

@@ -4,11 +4,18 @@ use super::*;
 use js_sys::Intl::{DateTimeFormat, DateTimeFormatOptions, DateTimeStyle};
 use js_sys::{Date, Function};
 
-/// The locale's `Intl.DateTimeFormat(...).format` functions, made once per language.
+/// The locale's `Intl.DateTimeFormat(...).format` functions, made once per language, when first
+/// needed: the first formatter a page makes loads the browser's locale data (tens of milliseconds),
+/// which must not hold up the first requests (the panel warms them once those are on their way).
 pub(super) struct Fmt {
-    pub time: Function,
-    pub day: Function,
-    pub short: Function,
+    lang: String,
+    made: std::cell::OnceCell<Made>,
+}
+
+struct Made {
+    time: Function,
+    day: Function,
+    short: Function,
 }
 
 /// `format` of a formatter for `lang` with `options` set by `set`.
@@ -21,10 +28,29 @@ fn intl(lang: &str, set: impl FnOnce(&DateTimeFormatOptions)) -> Function {
 impl Fmt {
     pub fn new(lang: &str) -> Fmt {
         Fmt {
-            time: intl(lang, |o| o.set_time_style(DateTimeStyle::Short)),
-            day: intl(lang, |o| o.set_date_style(DateTimeStyle::Medium)),
-            short: intl(lang, |o| o.set_date_style(DateTimeStyle::Short)),
+            lang: lang.to_owned(),
+            made: std::cell::OnceCell::new(),
         }
+    }
+
+    fn made(&self) -> &Made {
+        self.made.get_or_init(|| Made {
+            time: intl(&self.lang, |o| o.set_time_style(DateTimeStyle::Short)),
+            day: intl(&self.lang, |o| o.set_date_style(DateTimeStyle::Medium)),
+            short: intl(&self.lang, |o| o.set_date_style(DateTimeStyle::Short)),
+        })
+    }
+
+    pub fn time(&self) -> &Function {
+        &self.made().time
+    }
+
+    pub fn day(&self) -> &Function {
+        &self.made().day
+    }
+
+    pub fn short(&self) -> &Function {
+        &self.made().short
     }
 }
 

@@ -71,9 +71,9 @@ impl Ui {
                 let d = Date::new(&iso.into());
                 call(
                     if day_key(&d) == today {
-                        &fmt.time
+                        fmt.time()
                     } else {
-                        &fmt.short
+                        fmt.short()
                     },
                     &d,
                 )

@@ -648,6 +648,12 @@ impl Ui {
         ui
     }
 
+    /// Makes the date formatters now, while the first requests are on their way, rather than
+    /// when the first chats are drawn.
+    pub fn warm_dates(&self) {
+        self.fmt.borrow().time();
+    }
+
     /// A language arrived: relabel everything static and remake the date formats. The next `render`
     /// (the panel calls it at once) redraws everything else.
     pub fn set_strings(&self, strings: Strings) {

@@ -177,7 +177,7 @@ impl Ui {
                 } else if day == yesterday {
                     s.get("day.yesterday").into()
                 } else {
-                    call(&self.fmt.borrow().day, &date)
+                    call(self.fmt.borrow().day(), &date)
                 };
                 self.separator(&label);
             }
@@ -263,7 +263,7 @@ impl Ui {
         if let Some(t) = m.message.as_deref().filter(|t| !t.is_empty()) {
             text(doc, &el, "span", "text", t);
         }
-        let mut meta = call(&self.fmt.borrow().time, date);
+        let mut meta = call(self.fmt.borrow().time(), date);
         if m.author == 0 {
             meta.push_str(" · ");
             meta.push_str(s.get(match m.status {

@@ -263,6 +263,14 @@ names, \`immutable\` for a year) and the loader (fresh for 5 minutes, then reval
 the compiled wasm from the browser's code cache: the page and the list remain. "before" is the same benchmark
 on the commit before this work (fc8ed06).
 
+What the cold time spends beyond its 4 × 100 ms (DevTools profiler and resource timing): about 20 ms
+parsing the page before the loader is asked for, a few ms per response beyond the emulated 100 ms, and
+30–50 ms from the wasm's arrival to the first requests: compiling and instantiating it, then mounting,
+which builds the panel's DOM and stylesheet and draws it synchronously; the negotiate and the list are
+spawned tasks, so their fetches start only when mount returns. The chats show about 10 ms after the
+list answers. Each cold start also asks for the list a second time once the hub session is up (after
+the first chats show), since the first page was answered before the session and could miss a chat.
+
 ## Timings (headless Chromium, server on loopback)
 
 | figure | median | min | max |
