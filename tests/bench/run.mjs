@@ -123,6 +123,15 @@ ${row('sustained write rate (closed loop, all connections listening)', (r) => r.
 ${row('POST response p99 in that phase', (r) => r.writeBurst.postMs.p99, ' ms')}
 ${row('opening the connections', (r) => r.connectSecs, ' s', 2)}
 
+Before the fixes (same bench, same machine, 3 runs of 15 s): fan-out p50 1209 ms and p99 2982 ms (the
+server could not keep up with 200 messages/s: 148 msg/s closed loop), 135 KiB per connection, 0.84 cores.
+What limited it, in order: every write's fsync under the one store mutex, with every read (the token check
+of each request) queued behind it; one broadcast channel for all, so each event woke all 1,000
+connections to be filtered, and each connection serialized the event again; tungstenite's 128 KiB read
+buffer, allocated and zeroed per socket. Now: group commit (one writer thread, one transaction and one
+fsync for the writes waiting, a savepoint each), read-only connections beside the writer, a channel per
+organization, one frame per event, one flush per burst, and a 4 KiB read buffer (server/README.md).
+
 Budget (issue 16): the server holds ${r0.connections} connections with fan-out p99 ≤ ${FANOUT_P99_BUDGET} ms, and none to the
 wrong organization. Now: **fan-out p99 ${p99 <= FANOUT_P99_BUDGET ? 'within budget' : 'over budget'}** (median ${p99.toFixed(1)} ms);
 **${wrong === 0 ? 'no event reached another organization' : `${wrong} events reached another organization: the bench fails`}**.
