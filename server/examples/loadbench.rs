@@ -15,6 +15,9 @@
 //! chat the POST answered with). It prints one JSON object; the exit status is 1 if any event reached
 //! an operator of another organization.
 //!
+//! The database lives in a temporary folder (`TMPDIR`, else /tmp): `TMPDIR=/dev/shm` takes the disk's
+//! fsync out of the figures.
+//!
 //! ```text
 //! cargo build --release -p chathub-server --bin chathub-server --example loadbench
 //! target/release/examples/loadbench --server target/release/chathub-server
