@@ -593,6 +593,8 @@ impl Inner {
             UiEvent::MoreChats => Msg::MoreChats,
             UiEvent::Older => Msg::Older,
             UiEvent::Newer => Msg::Newer,
+            UiEvent::ReadingBack(back) => Msg::ReadingBack(back),
+            UiEvent::JumpLatest => Msg::JumpLatest,
             UiEvent::SetStatus(status) => Msg::SetStatus(status),
             UiEvent::Attach(file) => return self.attach(file),
             UiEvent::Notify => return self.ask_permission(),

@@ -94,6 +94,11 @@ impl Ui {
             Action::Dismiss => self.clear_notice(),
             Action::Attach => self.file.click(),
             Action::Next => self.next_waiting(),
+            Action::Latest => {
+                on(UiEvent::JumpLatest);
+                // The button hides itself: focus goes on to the thread it scrolled.
+                focus(&self.messages);
+            }
             Action::Copy => {
                 if let Some(phone) = b.get_attribute("data-phone") {
                     on(UiEvent::Copy(phone));
@@ -217,6 +222,20 @@ impl Ui {
 
     pub(super) fn scrolled(&self, _: &Event) {
         self.edges();
+        self.reading_back();
         self.flush();
+    }
+
+    /// Tells the state when the operator leaves or reaches the newest message (on change only):
+    /// what arrives meanwhile is counted on the "↓ N new" button.
+    pub(super) fn reading_back(&self) {
+        let m = &self.messages;
+        if m.client_height() == 0 || self.shown_chat.get().is_none() {
+            return;
+        }
+        let back = below(m) > 30 || !self.live.get();
+        if self.back.replace(back) != back {
+            self.later.borrow_mut().push(UiEvent::ReadingBack(back));
+        }
     }
 }
