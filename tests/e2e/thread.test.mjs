@@ -1,14 +1,18 @@
 // The open thread (issue 14, item 5 "Thread"): opening a chat with unread messages shows a "New
 // messages" divider above the first unread one and scrolls there; while the operator reads further up,
 // what arrives is counted on a "↓ N new" button that jumps to the newest message (from the keyboard
-// too). axe-core checks both states; screenshots go to test-output/. The same flow runs against
+// too). Item 7: clicking a desktop notification focuses the page and opens the panel on its chat.
+// axe-core checks both states; screenshots go to test-output/. The same flow runs against
 // `--compat documented` (the hub and REST API with only the documented names).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { companyToken, inbound } from './lib/server.mjs';
 import { screenshot } from './lib/browser.mjs';
-import { withServer, until, panelPage, openChat, focused } from './lib/panel.mjs';
+import {
+  withServer, until, panelPage, openChat, focused, installScriptFactory, inject, connected, devToken, HOST,
+} from './lib/panel.mjs';
+import { inPanel } from './lib/browser.mjs';
 
 const T = { timeout: 180000 };
 const axeSource = createRequire(import.meta.url)('axe-core').source;
@@ -116,4 +120,71 @@ test('thread: the unread divider, the "↓ N new" button and the jump (extended 
 
 test('thread: the unread divider and the "↓ N new" button against --compat documented', T, async () => {
   await withServer((srv, browser) => scenario(srv, browser, 'documented'), { args: ['--compat', 'documented'] });
+});
+
+// A stand-in for the browser's Notification, installed before the widget loads: headless Chromium
+// shows no notification a test could click, so each one made is kept in `window.__notes`, and the test
+// dispatches its click. `window.focus` is counted to see the page asked to come forward.
+const NOTIFICATION_STUB = `(() => {
+  const notes = [];
+  class Notification extends EventTarget {
+    static get permission() { return 'granted'; }
+    static requestPermission() { return Promise.resolve('granted'); }
+    constructor(title, options = {}) { super(); this.title = title; this.tag = options.tag; this.closed = false; notes.push(this); }
+    close() { this.closed = true; }
+  }
+  Object.defineProperty(window, 'Notification', { value: Notification, configurable: true, writable: true });
+  Object.defineProperty(window, '__notes', { value: notes });
+  const focus = window.focus.bind(window);
+  window.__focusCalls = 0;
+  window.focus = () => { window.__focusCalls++; focus(); };
+})()`;
+
+async function notificationScenario(srv, browser, label) {
+  const company = await companyToken(srv.url);
+  const a = await inbound(srv.url, company, { name: 'Nora Notify', phone: '+380509140011', text: 'first hello' });
+  const b = await inbound(srv.url, company, { name: 'Bert Bell', phone: '+380509140012', text: 'second hello' });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  await context.grantPermissions(['notifications'], { origin: srv.url });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(NOTIFICATION_STUB);
+  await installScriptFactory(page);
+  await page.goto(`${srv.url}/blank.html`);
+  // The panel starts closed: client messages then notify.
+  await inject(page, { token: await devToken(srv.url), api: srv.url, open: false });
+  await connected(page);
+  const $ = (css) => inPanel(page, css, HOST);
+  const notes = () => page.evaluate(() => window.__notes.map((n) => ({ title: n.title, tag: n.tag, closed: n.closed })));
+
+  await inbound(srv.url, company, { name: 'Nora Notify', phone: '+380509140011', text: 'ping from Nora' });
+  await until(notes, (n) => n.length === 1);
+  await inbound(srv.url, company, { name: 'Bert Bell', phone: '+380509140012', text: 'ping from Bert' });
+  const both = await until(notes, (n) => n.length === 2);
+  assert.deepEqual(both.map((n) => n.tag), [String(a.chatId), String(b.chatId)]);
+  assert.ok(both[0].closed, 'the newer notification replaces the older');
+
+  // The replaced notification's listener is gone: clicking it does nothing.
+  await page.evaluate(() => window.__notes[0].dispatchEvent(new Event('click')));
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  assert.ok(await $('section.panel').isHidden(), 'a replaced notification no longer opens anything');
+
+  await page.evaluate(() => window.__notes[1].dispatchEvent(new Event('click')));
+  await $('section.panel').waitFor({ state: 'visible', timeout: 10000 });
+  await $(`button.chat[data-chat="${b.chatId}"][aria-current=true]`).waitFor({ state: 'attached', timeout: 10000 });
+  await $('.msg .text').getByText('ping from Bert', { exact: true }).waitFor({ timeout: 15000 });
+  assert.ok(await page.evaluate(() => window.__focusCalls) >= 1, 'the page was asked to come forward');
+  assert.ok((await notes())[1].closed, 'the clicked notification is closed');
+  await screenshot(page, `thread-notification-opened-${label}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+}
+
+test('notifications: clicking one focuses the page and opens the panel on its chat (extended server)', T, async () => {
+  await withServer((srv, browser) => notificationScenario(srv, browser, 'extended'));
+});
+
+test('notifications: the same against --compat documented', T, async () => {
+  await withServer((srv, browser) => notificationScenario(srv, browser, 'documented'), { args: ['--compat', 'documented'] });
 });
