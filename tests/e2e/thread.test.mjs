@@ -188,3 +188,40 @@ test('notifications: clicking one focuses the page and opens the panel on its ch
 test('notifications: the same against --compat documented', T, async () => {
   await withServer((srv, browser) => notificationScenario(srv, browser, 'documented'), { args: ['--compat', 'documented'] });
 });
+
+// Item 4 "Composer": it grows with the text up to 8 lines, then scrolls, and shrinks again once the text
+// is sent. Keyboard only: Shift+Enter is a new line, Enter sends.
+async function composerScenario(srv, browser, label) {
+  const company = await companyToken(srv.url);
+  const { chatId } = await inbound(srv.url, company, { name: 'Gus Grow', phone: '+380509140021', text: 'tell me more' });
+  const { page, errors, $ } = await panelPage(browser, srv);
+  await openChat($, chatId);
+  const box = $('textarea');
+  await box.focus();
+  const size = () => box.evaluate((t) => ({ h: t.getBoundingClientRect().height, scroll: t.scrollHeight, client: t.clientHeight }));
+  const one = await size();
+  const heights = [one.h];
+  for (let i = 2; i <= 12; i++) {
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type(`line ${i}`);
+    heights.push((await size()).h);
+  }
+  for (let i = 1; i < 8; i++) assert.ok(heights[i] > heights[i - 1], `grows at line ${i + 1}: ${heights}`);
+  assert.ok(heights.slice(8).every((h) => h === heights[7]), `stops at 8 lines: ${heights}`);
+  const full = await size();
+  assert.ok(full.scroll > full.client, 'then scrolls');
+  await screenshot(page, `thread-composer-8-lines-${label}`);
+  await page.keyboard.press('Enter');
+  await $('.msg .text').getByText(/line 12/).waitFor({ timeout: 15000 });
+  assert.equal((await size()).h, one.h, 'back to one line once sent');
+  assert.deepEqual(errors, []);
+  await page.close();
+}
+
+test('composer: grows to 8 lines, then scrolls, and shrinks when sent (extended server)', T, async () => {
+  await withServer((srv, browser) => composerScenario(srv, browser, 'extended'));
+});
+
+test('composer: the same against --compat documented', T, async () => {
+  await withServer((srv, browser) => composerScenario(srv, browser, 'documented'), { args: ['--compat', 'documented'] });
+});
