@@ -1,6 +1,7 @@
 //! Telling the operator about a new client message when they are not looking: a short generated
 //! chime (Web Audio, no sound file to download) and opt-in desktop notifications.
 
+use crate::dom::Listener;
 use wasm_bindgen::prelude::*;
 use web_sys::{AudioContext, Notification, NotificationOptions, NotificationPermission};
 
@@ -71,13 +72,39 @@ pub fn notify_key() -> Option<&'static str> {
     })
 }
 
-/// Shows a notification if the operator allowed them; the panel keeps it to close it on unmount.
-pub fn notify(title: &str, body: &str, tag: &str) -> Option<Notification> {
+/// A desktop notification with its click listener: kept together by the panel, so replacing or
+/// unmounting drops both, closing the notification and removing the listener (never leaked).
+pub struct Shown {
+    note: Notification,
+    _click: Listener,
+}
+
+impl Shown {
+    /// The notification, to take it off the screen while the listener stays until this is dropped
+    /// (the listener may be running, and must not be dropped from inside its own call).
+    pub fn note(&self) -> Notification {
+        self.note.clone()
+    }
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        self.note.close();
+    }
+}
+
+/// Shows a notification if the operator allowed them; `on_click` runs when it is clicked.
+pub fn notify(title: &str, body: &str, tag: &str, on_click: impl Fn() + 'static) -> Option<Shown> {
     if notify_key() != Some("notify.on") {
         return None;
     }
     let options = NotificationOptions::new();
     options.set_body(body);
     options.set_tag(tag);
-    Notification::new_with_options(title, &options).ok()
+    let note = Notification::new_with_options(title, &options).ok()?;
+    let click = Listener::new(&note, "click", move |_| on_click());
+    Some(Shown {
+        note,
+        _click: click,
+    })
 }

@@ -98,7 +98,9 @@ notice.reopened=The chat with {name} was closed; your reply reopened it.
 phone.copy=Copy phone number
 notice.copied=Copied {name}
 colleague.typing={name} is typing in this chat…
-colleague.replied={name} just replied in this chat";
+colleague.replied={name} just replied in this chat
+thread.unread=New messages
+thread.arrived=↓ {n} new";
 
 /// The English pairs, in order.
 fn english() -> impl Iterator<Item = (&'static str, &'static str)> {

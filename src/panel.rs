@@ -153,8 +153,9 @@ struct Inner {
     /// The `sound` attribute is not "off".
     sound: bool,
     chime: RefCell<Chime>,
-    /// The last desktop notification, closed on unmount.
-    notification: RefCell<Option<web_sys::Notification>>,
+    /// The last desktop notification with its click listener: both go when it is replaced or the
+    /// panel unmounts.
+    notification: RefCell<Option<alert::Shown>>,
     /// The one timer that keeps the list's "waiting 4 min" current (not one per row).
     _minute: Interval,
 }
@@ -324,9 +325,9 @@ impl Drop for Panel {
         let p = &self.inner;
         p.set_link(Link::Idle);
         p.listeners.borrow_mut().clear();
-        if let Some(n) = p.notification.borrow_mut().take() {
-            n.close();
-        }
+        // Dropped outside the borrow: closing may dispatch the notification's events.
+        let shown = p.notification.borrow_mut().take();
+        drop(shown);
         if p.unread.get() > 0 {
             p.doc.set_title(&p.title);
         }
@@ -593,6 +594,8 @@ impl Inner {
             UiEvent::MoreChats => Msg::MoreChats,
             UiEvent::Older => Msg::Older,
             UiEvent::Newer => Msg::Newer,
+            UiEvent::ReadingBack(back) => Msg::ReadingBack(back),
+            UiEvent::JumpLatest => Msg::JumpLatest,
             UiEvent::SetStatus(status) => Msg::SetStatus(status),
             UiEvent::Attach(file) => return self.attach(file),
             UiEvent::Notify => return self.ask_permission(),
@@ -686,7 +689,7 @@ impl Inner {
     }
 
     /// A client message while the operator is not looking: chime and, if allowed, notify.
-    fn alert(&self, m: &Message) {
+    fn alert(self: &Rc<Self>, m: &Message) {
         if m.author != 1 || (self.view.is_open() && !self.doc.hidden()) {
             return;
         }
@@ -706,10 +709,31 @@ impl Inner {
             .borrow()
             .fill("notify.title", &[("name", &name)]);
         let body = m.preview().unwrap_or("");
-        if let Some(n) = alert::notify(&title, body, &m.chat_id.to_string()) {
-            if let Some(old) = self.notification.borrow_mut().replace(n) {
-                old.close();
+        let (weak, chat_id) = (Rc::downgrade(self), m.chat_id);
+        let clicked = move || {
+            if let Some(p) = weak.upgrade() {
+                p.notification_clicked(chat_id);
             }
+        };
+        if let Some(n) = alert::notify(&title, body, &m.chat_id.to_string(), clicked) {
+            // The old one (and its listener) is dropped outside the borrow.
+            let old = self.notification.borrow_mut().replace(n);
+            drop(old);
+        }
+    }
+
+    /// A desktop notification was clicked: bring the page forward, open the panel on that chat.
+    fn notification_clicked(self: &Rc<Self>, chat_id: u64) {
+        if let Some(w) = web_sys::window() {
+            let _ = w.focus();
+        }
+        self.dispatch(Msg::Open(chat_id));
+        self.show(true);
+        // Only closed here, not dropped: this runs inside the notification's own listener. Closed
+        // outside the borrow, since closing may dispatch the notification's events.
+        let note = self.notification.borrow().as_ref().map(alert::Shown::note);
+        if let Some(n) = note {
+            n.close();
         }
     }
 

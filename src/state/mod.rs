@@ -107,6 +107,19 @@ pub struct State {
     /// The part of `thread` that is drawn.
     pub window: Window,
     pub history: History,
+    /// The first message that was unread when the chat was opened: the "New messages" divider
+    /// goes above it.
+    pub divider: Option<u64>,
+    /// The open chat's unread count at opening, kept until its first page says where the divider
+    /// goes (reading the chat zeroes the count at once).
+    opened_unread: u32,
+    /// The operator has scrolled up from the newest message.
+    pub reading_back: bool,
+    /// Messages that arrived while the operator read back: the "↓ N new" button's count.
+    pub arrived: u32,
+    /// The operator asked to jump to the newest message: the draw after this update scrolls to it
+    /// (the next update clears it).
+    pub jump: bool,
     pub typing: Option<Typing>,
     last_typing_ms: u64,
     pub outbox: Vec<Outgoing>,
@@ -191,6 +204,10 @@ pub enum Msg {
     Older,
     /// The thread was scrolled to the bottom of what is drawn, short of the newest message.
     Newer,
+    /// The operator scrolled away from the newest message (true) or back to it (false).
+    ReadingBack(bool),
+    /// The "↓ N new" button: show the newest messages.
+    JumpLatest,
     OlderLoaded {
         chat_id: u64,
         page: MessagePage,
@@ -286,6 +303,11 @@ impl Default for State {
             thread: Vec::new(),
             window: Window::default(),
             history: History::More,
+            divider: None,
+            opened_unread: 0,
+            reading_back: false,
+            arrived: 0,
+            jump: false,
             typing: None,
             last_typing_ms: 0,
             outbox: Vec::new(),
@@ -336,6 +358,8 @@ impl State {
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     let fx = &mut effects;
+    // A jump is drawn once, by the draw that follows the message asking for it.
+    state.jump = false;
     match msg {
         // The hub session (session.rs).
         Msg::Starting => state.on_starting(fx),
@@ -375,6 +399,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::HistoryLoaded { chat_id, page } => state.on_history_loaded(chat_id, page, fx),
         Msg::Older => state.on_older(fx),
         Msg::Newer => state.on_newer(),
+        Msg::ReadingBack(back) => state.on_reading_back(back),
+        Msg::JumpLatest => state.jump_latest(),
         Msg::OlderLoaded { chat_id, page } => state.on_older_loaded(chat_id, page, fx),
         // The outbox and drafts (outbox.rs).
         Msg::Send {

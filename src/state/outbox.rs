@@ -271,6 +271,18 @@ impl State {
     /// Settles the outgoing message that `m` is the stored copy of: by `clientMessageId`, else (a
     /// server without it) the oldest sent, unanswered or unsure message of this operator in that chat
     /// with the same text or file, sent before `m` was stored.
+    /// Whether `m` is one of this operator's sends (its `clientMessageId` is in the outbox, or
+    /// the server named this operator as its author).
+    pub(super) fn is_own_send(&self, m: &Message) -> bool {
+        let queued = m
+            .client_message_id
+            .as_deref()
+            .is_some_and(|c| self.outbox.iter().any(|o| o.client_message_id == c));
+        let mine =
+            m.author == 0 && self.me.is_some() && m.operator.as_ref().map(|o| o.id) == self.me;
+        queued || mine
+    }
+
     pub(super) fn settle_sent(&mut self, m: &Message) {
         let pos = match m.client_message_id.as_deref() {
             Some(cmid) => self.outbox.iter().position(|o| o.client_message_id == cmid),

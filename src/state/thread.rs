@@ -91,7 +91,9 @@ impl State {
 
     pub(super) fn on_open(&mut self, chat_id: u64, fx: &mut Vec<Effect>) {
         if self.open != Some(chat_id) {
+            let unread = self.chat(chat_id).map_or(0, |c| c.count_unread);
             self.show_chat(Some(chat_id));
+            self.opened_unread = unread;
             self.history = History::Opening;
             fx.push(Effect::LoadHistory(chat_id));
         }
@@ -104,6 +106,11 @@ impl State {
         self.thread.clear();
         self.window = Window::default();
         self.history = History::More;
+        self.divider = None;
+        self.opened_unread = 0;
+        self.reading_back = false;
+        self.arrived = 0;
+        self.jump = false;
         self.dirty = Dirty {
             thread: true,
             chats: true,
@@ -128,6 +135,7 @@ impl State {
             if first_load {
                 self.window = Window::live(self.thread.len());
                 self.history = History::after(page.has_more);
+                self.place_divider();
             }
             self.dirty.thread = true;
         }
@@ -149,6 +157,44 @@ impl State {
                 self.dirty.thread = true;
             }
             _ => {}
+        }
+    }
+
+    /// The divider goes above the oldest of the last `opened_unread` customer messages: the count
+    /// is the server's, and only the customer's messages are counted as unread by it.
+    fn place_divider(&mut self) {
+        let n = core::mem::take(&mut self.opened_unread) as usize;
+        if n == 0 {
+            return;
+        }
+        self.divider = self
+            .thread
+            .iter()
+            .rev()
+            .filter(|m| m.author == 1)
+            .take(n)
+            .last()
+            .map(|m| m.id);
+    }
+
+    /// Where the operator's scroll is: back at the newest message, nothing is left unseen.
+    pub(super) fn on_reading_back(&mut self, back: bool) {
+        self.reading_back = back;
+        if !back && self.at_live_edge() && self.arrived > 0 {
+            self.arrived = 0;
+            self.dirty.typing = true;
+        }
+    }
+
+    /// The "↓ N new" button: the window goes to the newest message and the view scrolls there.
+    pub(super) fn jump_latest(&mut self) {
+        if self.open.is_some() {
+            self.window = Window::live(self.thread.len());
+            self.arrived = 0;
+            self.reading_back = false;
+            self.jump = true;
+            self.dirty.thread = true;
+            self.dirty.typing = true;
         }
     }
 
@@ -201,7 +247,17 @@ impl State {
         if m.author == 1 && self.typing.as_ref().is_some_and(|t| t.chat_id == m.chat_id) {
             self.set_typing(None);
         }
+        // Counted for the "↓ N new" button: a new message after the newest one held, in the open
+        // chat, while the operator reads further up; never this operator's own send coming back.
+        let unseen = Some(m.chat_id) == self.open
+            && (self.reading_back || !self.at_live_edge())
+            && self.thread.last().is_none_or(|last| last.id < m.id)
+            && !self.is_own_send(&m);
         self.store_message(m, fx);
+        if unseen {
+            self.arrived += 1;
+            self.dirty.typing = true;
+        }
     }
 
     pub(super) fn set_message_status(&mut self, id: u64, status: u8) {
@@ -664,5 +720,102 @@ mod tests {
             event("ReceiveMessage", &msg(6, 7, 0, "2026-11-21T10:01:00Z"), 4),
         );
         assert_eq!(s.colleague_in_open(), None);
+    }
+
+    #[test]
+    fn opening_with_unread_messages_puts_the_divider_above_the_first_unread() {
+        let mut s = connected();
+        update(
+            &mut s,
+            Msg::ChatsLoaded(
+                ChatQuery::first(),
+                chats(r#"{"items":[{"id":7,"countUnread":2},{"id":8}]}"#),
+            ),
+        );
+        update(&mut s, Msg::Looking(true));
+        update(&mut s, Msg::Open(7));
+        let items = [
+            msg(1, 7, 1, "a"),
+            msg(2, 7, 0, "a"),
+            msg(3, 7, 1, "a"),
+            msg(4, 7, 2, "a"),
+            msg(5, 7, 1, "a"),
+        ];
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 7,
+                page: page(&items, false),
+            },
+        );
+        assert_eq!(
+            s.divider,
+            Some(3),
+            "the two newest customer messages are unread"
+        );
+        assert_eq!(s.unread(), 0, "and now read");
+        // A chat with nothing unread has no divider, and opening another clears it.
+        update(&mut s, Msg::Open(8));
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 8,
+                page: page(&[msg(9, 8, 1, "a")], false),
+            },
+        );
+        assert_eq!(s.divider, None);
+        // A later page (a reconnect) does not move a divider that is not there.
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 8,
+                page: page(&[msg(9, 8, 1, "a")], false),
+            },
+        );
+        assert_eq!(s.divider, None);
+    }
+
+    #[test]
+    fn messages_arriving_while_reading_back_are_counted_until_the_jump() {
+        let mut s = connected();
+        two_chats(&mut s);
+        update(&mut s, Msg::Identity(Some(1)));
+        open_chat(&mut s, 7);
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                chat_id: 7,
+                page: page(&[msg(1, 7, 1, "a")], false),
+            },
+        );
+        // At the newest message, arrivals are seen as they come.
+        frame(&mut s, event("ReceiveMessage", &msg(2, 7, 1, "b"), 1));
+        assert_eq!(s.arrived, 0);
+        update(&mut s, Msg::ReadingBack(true));
+        frame(&mut s, event("ReceiveMessage", &msg(3, 7, 1, "c"), 2));
+        frame(&mut s, event("ReceiveMessage", &msg(3, 7, 1, "c"), 2));
+        frame(&mut s, event("ReceiveMessage", &msg(4, 7, 2, "c"), 3));
+        // Another chat's message and this operator's own reply are not news here.
+        frame(&mut s, event("ReceiveMessage", &msg(50, 8, 1, "c"), 4));
+        let mine = r#"{"id":5,"chatId":7,"message":"x","author":0,"status":0,"createdAt":"c","operator":{"id":1,"name":"Me"}}"#;
+        frame(&mut s, event("ReceiveMessage", mine, 5));
+        frame(&mut s, event("ReceiveMessage", &msg(6, 7, 1, "d"), 6));
+        assert_eq!(s.arrived, 3, "the replay counts once");
+        assert!(s.take_dirty().typing);
+        update(&mut s, Msg::JumpLatest);
+        assert_eq!((s.arrived, s.jump, s.reading_back), (0, true, false));
+        assert!(s.at_live_edge());
+        assert_eq!(s.shown().last().unwrap().id, 6);
+        // Scrolling down to the newest by hand clears the count too.
+        update(&mut s, Msg::ReadingBack(true));
+        frame(&mut s, event("ReceiveMessage", &msg(7, 7, 1, "e"), 7));
+        assert_eq!(s.arrived, 1);
+        update(&mut s, Msg::ReadingBack(false));
+        assert_eq!(s.arrived, 0);
+        // Opening another chat starts afresh.
+        update(&mut s, Msg::ReadingBack(true));
+        frame(&mut s, event("ReceiveMessage", &msg(8, 7, 1, "f"), 8));
+        update(&mut s, Msg::Open(8));
+        assert_eq!((s.arrived, s.reading_back), (0, false));
     }
 }

@@ -9,6 +9,10 @@ use web_sys::KeyboardEvent;
 const LIMIT: usize = 4096;
 /// The counter shows from this many characters left.
 const NEAR: usize = 200;
+/// The composer grows with its text up to this many lines, then scrolls.
+const MAX_LINES: i32 = 8;
+/// The composer's line height in CSS pixels (style.css: `textarea`).
+const LINE_PX: i32 = 20;
 
 impl Ui {
     /// The characters left, shown near the limit. Past it the draft is kept as it is (never cut: the
@@ -16,6 +20,7 @@ impl Ui {
     /// marked invalid and Send is disabled until the text fits. Characters, not UTF-16 units (what
     /// `maxlength` would count): the API takes 4096 characters, emoji included.
     pub(super) fn count(&self) {
+        self.fit();
         let n = self.composer.value().chars().count();
         let over = n > LIMIT;
         let left = LIMIT.saturating_sub(n);
@@ -39,6 +44,20 @@ impl Ui {
                 s.fill("composer.left", &[("n", &num(left as u64))])
             };
             self.counter.set_text_content(Some(&line));
+        }
+    }
+
+    /// Sizes the composer to its text, from one line up to `MAX_LINES`, then it scrolls. Through
+    /// `rows` rather than an inline style, which a strict `style-src` policy would refuse. Measured
+    /// at one row, so it shrinks again when text goes.
+    fn fit(&self) {
+        let c = &self.composer;
+        attrs(c, &[("rows", "1")]);
+        // What overflows one row, in lines, rounded: sub-pixel layout must not add a line.
+        let extra = (c.scroll_height() - c.client_height()).max(0);
+        let lines = (1 + (extra + LINE_PX / 2) / LINE_PX).min(MAX_LINES);
+        if lines > 1 {
+            attrs(c, &[("rows", &num(lines as u64))]);
         }
     }
 
@@ -94,6 +113,11 @@ impl Ui {
             Action::Dismiss => self.clear_notice(),
             Action::Attach => self.file.click(),
             Action::Next => self.next_waiting(),
+            Action::Latest => {
+                on(UiEvent::JumpLatest);
+                // The button hides itself: focus goes on to the thread it scrolled.
+                focus(&self.messages);
+            }
             Action::Copy => {
                 if let Some(phone) = b.get_attribute("data-phone") {
                     on(UiEvent::Copy(phone));
@@ -217,6 +241,20 @@ impl Ui {
 
     pub(super) fn scrolled(&self, _: &Event) {
         self.edges();
+        self.reading_back();
         self.flush();
+    }
+
+    /// Tells the state when the operator leaves or reaches the newest message (on change only):
+    /// what arrives meanwhile is counted on the "↓ N new" button.
+    pub(super) fn reading_back(&self) {
+        let m = &self.messages;
+        if m.client_height() == 0 || self.shown_chat.get().is_none() {
+            return;
+        }
+        let back = below(m) > 30 || !self.live.get();
+        if self.back.replace(back) != back {
+            self.later.borrow_mut().push(UiEvent::ReadingBack(back));
+        }
     }
 }

@@ -76,6 +76,10 @@ pub enum UiEvent {
     Older,
     /// The thread is scrolled near its bottom while the window is not at the newest message.
     Newer,
+    /// The operator scrolled away from the newest message (true) or back to it.
+    ReadingBack(bool),
+    /// The "↓ N new" button.
+    JumpLatest,
     SetStatus(u8),
     /// The list's order.
     Sort(Sort),
@@ -116,10 +120,13 @@ enum Action {
     Next,
     /// Copy the customer's phone.
     Copy,
+    /// "↓ N new": jump to the newest message.
+    Latest,
 }
 
 impl Action {
-    const ALL: [Action; 11] = [
+    const ALL: [Action; 12] = [
+        Action::Latest,
         Action::Next,
         Action::Copy,
         Action::Launcher,
@@ -147,6 +154,7 @@ impl Action {
             Action::Attach => "attach",
             Action::Next => "next",
             Action::Copy => "copy",
+            Action::Latest => "latest",
         }
     }
 
@@ -373,6 +381,8 @@ pub struct Ui {
     /// "Next waiting customer", after a reply.
     next: Element,
     messages: Element,
+    /// "↓ N new": messages arrived below while the operator reads back.
+    latest: Element,
     typing: Element,
     form: Element,
     file: HtmlInputElement,
@@ -392,6 +402,10 @@ pub struct Ui {
     live: Cell<bool>,
     /// The thread was scrolled to its end at the last draw.
     stuck: Cell<bool>,
+    /// Whether the panel last told that the operator reads back (told on change only).
+    back: Cell<bool>,
+    /// The unread divider already scrolled to: scrolled there once, then the operator scrolls.
+    divided: Cell<Option<u64>>,
     /// Edges armed by the last draw: each asks once until the next draw.
     older: Cell<bool>,
     newer: Cell<bool>,
@@ -549,6 +563,9 @@ impl Ui {
         // Focusable, so the thread scrolls from the keyboard.
         tab_stop(&messages, true);
         b.push((messages.clone(), "aria-label", "thread.label"));
+        // Over the thread's bottom edge, beside the composer; its text is its accessible name.
+        let latest = button(doc, &thread, Action::Latest, "");
+        hide(&latest, true);
         let typing = child(doc, &thread, "div", "typing");
         attrs(&typing, &[("aria-live", "polite")]);
         hide(&typing, true);
@@ -621,6 +638,7 @@ impl Ui {
             colleague,
             next,
             messages,
+            latest,
             typing,
             form,
             file: typed(file),
@@ -636,6 +654,8 @@ impl Ui {
             shown_chat: Cell::new(None),
             live: Cell::new(true),
             stuck: Cell::new(true),
+            back: Cell::new(false),
+            divided: Cell::new(None),
             older: Cell::new(false),
             newer: Cell::new(false),
             more: Cell::new(false),
@@ -838,8 +858,10 @@ impl Ui {
         }
         if dirty.chats || dirty.thread || dirty.typing {
             self.render_typing(state);
+            self.render_arrived(state);
         }
         self.edges();
+        self.reading_back();
         self.flush_later();
     }
 

@@ -116,6 +116,19 @@ impl Ui {
         }
     }
 
+    /// The "↓ N new" button: shown while messages arrived below the part being read.
+    pub(super) fn render_arrived(&self, state: &State) {
+        let n = state.arrived;
+        hide(&self.latest, n == 0);
+        if n > 0 {
+            let line = self
+                .strings
+                .borrow()
+                .fill("thread.arrived", &[("n", &num(u64::from(n)))]);
+            self.latest.set_text_content(Some(&line));
+        }
+    }
+
     /// Redraws the thread's window without moving what the reader sees: at the end it stays at the
     /// end; otherwise the first visible message keeps its offset from the top.
     pub(super) fn render_thread(&self, state: &State) {
@@ -134,7 +147,10 @@ impl Ui {
         } else {
             self.stuck.get()
         };
-        let stick = fresh || (at_end && self.live.get());
+        if fresh {
+            self.back.set(false);
+        }
+        let stick = fresh || state.jump || (at_end && self.live.get());
         let anchor = if stick || !visible {
             None
         } else {
@@ -181,6 +197,10 @@ impl Ui {
                 };
                 self.separator(&label);
             }
+            if Some(msg.id) == state.divider {
+                let d = text(doc, m, "div", "divider", s.get("thread.unread"));
+                attrs(&d, &[("role", "separator")]);
+            }
             self.bubble(&s, msg, &date, state.me);
         }
         if live {
@@ -192,7 +212,17 @@ impl Ui {
                 self.pending(&s, o);
             }
         }
-        if stick {
+        // Opening a chat with unread messages shows the first of them, once: after that the
+        // operator's own scrolling decides.
+        let divider = state
+            .divider
+            .filter(|d| visible && self.divided.get() != Some(*d))
+            .and_then(|_| m.query_selector(".divider").ok().flatten())
+            .and_then(|el| el.dyn_into::<HtmlElement>().ok());
+        if let Some(el) = divider {
+            self.divided.set(state.divider);
+            m.set_scroll_top(el.offset_top() - 8);
+        } else if stick {
             m.set_scroll_top(m.scroll_height());
         } else if let Some(top) = anchor.and_then(|(attr, id, offset)| {
             let all = m.query_selector_all(".msg").ok()?;
