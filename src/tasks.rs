@@ -52,15 +52,6 @@ impl Tasks {
             }
         });
     }
-
-    /// How many are still running (for tests).
-    pub fn len(&self) -> usize {
-        self.live.borrow().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl Drop for Tasks {

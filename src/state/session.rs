@@ -97,7 +97,7 @@ impl State {
         if let Err(e) = codec::decode_handshake(record) {
             fx.push(Effect::Error {
                 code: "hub_refused",
-                message: e.message(),
+                message: e.to_string(),
             });
             fx.push(Effect::Reconnect);
             return;
@@ -144,7 +144,7 @@ impl State {
             // A bad record is reported and skipped; the session goes on.
             Err(e) => fx.push(Effect::Error {
                 code: "bad_frame",
-                message: e.message(),
+                message: e.to_string(),
             }),
         }
     }
