@@ -5,7 +5,8 @@ use crate::json;
 use crate::model::{ChatPage, MessagePage, Negotiated};
 use crate::state::{ChatQuery, CHATS_PER_PAGE};
 use crate::tasks::AbortOnDrop;
-use gloo_net::http::{Request, RequestBuilder, Response};
+use crate::text::num;
+use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen_futures::JsFuture;
@@ -77,57 +78,116 @@ pub fn api_path(url: &str) -> Option<&str> {
     (url.starts_with('/') && !url.starts_with("//")).then_some(url)
 }
 
+/// What to read from a successful response.
+#[derive(Clone, Copy)]
+enum Want {
+    Text,
+    Blob,
+    Nothing,
+}
+
+/// A successful response's body, as [`Want`] asked.
+enum Body {
+    Text(String),
+    Blob(web_sys::Blob),
+    Nothing,
+}
+
+impl Body {
+    /// The text, decoded into `T`.
+    fn json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        match self {
+            Body::Text(text) => json::from_str(&text).ok_or(ApiError::Body),
+            _ => Err(ApiError::Body),
+        }
+    }
+}
+
+/// Sends a request under its own abort signal, checks the status and reads the body. Every REST
+/// call goes through this one async flow; building the request and decoding the answer stay
+/// synchronous around it. Dropping the future aborts the request, body included.
+async fn fetch(
+    builder: RequestBuilder,
+    body: Option<String>,
+    want: Want,
+) -> Result<Body, ApiError> {
+    let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
+    let builder = builder.abort_signal(Some(&abort.signal()));
+    let request = match body {
+        Some(body) => builder.body(body),
+        None => builder.build(),
+    };
+    let response = request
+        .map_err(|_| ApiError::Body)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    match response.status() {
+        200..=299 => {}
+        401 => return Err(ApiError::Unauthorized),
+        403 => return Err(ApiError::Forbidden),
+        404 => return Err(ApiError::NotFound),
+        s => return Err(ApiError::Status(s)),
+    }
+    Ok(match want {
+        Want::Text => Body::Text(response.text().await.map_err(|_| ApiError::Network)?),
+        Want::Blob => {
+            let raw: web_sys::Response = response.into();
+            let blob = JsFuture::from(raw.blob().map_err(|_| ApiError::Body)?)
+                .await
+                .map_err(|_| ApiError::Network)?;
+            Body::Blob(blob.into())
+        }
+        Want::Nothing => Body::Nothing,
+    })
+}
+
 impl Api {
     /// Makes `call`: one path for every REST call, so the wasm holds one copy of the request flow.
     pub async fn call(&self, call: &Call) -> Result<Reply, ApiError> {
+        let (builder, body, want) = self.request(call)?;
+        let got = fetch(builder, body, want).await?;
         Ok(match call {
-            Call::Chats(q) => Reply::Chats(self.chats(q).await?),
-            Call::Messages { chat_id, before } => {
-                Reply::Messages(self.messages(*chat_id, *before).await?)
-            }
-            Call::Verify(chat_id) => Reply::Messages(self.messages(*chat_id, None).await?),
+            Call::Chats(_) => Reply::Chats(got.json()?),
+            Call::Messages { .. } | Call::Verify(_) => Reply::Messages(got.json()?),
+            Call::Status { .. } => Reply::Done,
+            Call::Media { .. } => match got {
+                Body::Blob(blob) => Reply::Blob(blob),
+                _ => return Err(ApiError::Body),
+            },
+        })
+    }
+
+    /// The request for `call`, its body, and what to read back.
+    fn request(&self, call: &Call) -> Result<(RequestBuilder, Option<String>, Want), ApiError> {
+        Ok(match call {
+            Call::Chats(q) => (self.get(&chats_path(q)), None, Want::Text),
+            Call::Messages { chat_id, before } => (
+                self.get(&messages_path(*chat_id, *before)),
+                None,
+                Want::Text,
+            ),
+            Call::Verify(chat_id) => (self.get(&messages_path(*chat_id, None)), None, Want::Text),
             Call::Status { chat_id, status } => {
-                self.set_status(*chat_id, *status).await?;
-                Reply::Done
+                let url = [&self.base, "/api/chat/status"].concat();
+                let body = json::to_string(&StatusBody {
+                    id: *chat_id,
+                    status: *status,
+                });
+                let builder = self
+                    .authorized(Request::put(&url))
+                    .header("Content-Type", "application/json");
+                (builder, Some(body), Want::Nothing)
             }
-            Call::Media { url, .. } => Reply::Blob(self.media(url).await?),
+            Call::Media { url, .. } => {
+                let path = api_path(url).ok_or(ApiError::Body)?;
+                (self.get(path), None, Want::Blob)
+            }
         })
     }
 
     fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
         builder.header("Authorization", &["Bearer ", &self.token].concat())
-    }
-
-    /// Sends a request (with `body`, if any) under `abort`'s signal and checks the status. The caller
-    /// keeps `abort` until it has read the body: dropping it cancels the request, body included.
-    async fn send(
-        builder: RequestBuilder,
-        body: Option<String>,
-        abort: &AbortOnDrop,
-    ) -> Result<Response, ApiError> {
-        let builder = builder.abort_signal(Some(&abort.signal()));
-        let sent = match body {
-            Some(body) => builder.body(body).map_err(|_| ApiError::Body)?.send().await,
-            None => builder.send().await,
-        };
-        let response = sent.map_err(|_| ApiError::Network)?;
-        match response.status() {
-            200..=299 => Ok(response),
-            401 => Err(ApiError::Unauthorized),
-            403 => Err(ApiError::Forbidden),
-            404 => Err(ApiError::NotFound),
-            s => Err(ApiError::Status(s)),
-        }
-    }
-
-    async fn json<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ApiError> {
-        let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
-        let text = Self::send(builder, None, &abort)
-            .await?
-            .text()
-            .await
-            .map_err(|_| ApiError::Network)?;
-        json::from_str(&text).ok_or(ApiError::Body)
     }
 
     fn get(&self, path: &str) -> RequestBuilder {
@@ -137,71 +197,37 @@ impl Api {
     /// SignalR negotiation, against the hub's URL.
     pub async fn negotiate(&self) -> Result<Negotiated, ApiError> {
         let url = [&self.hub, "/negotiate?negotiateVersion=1"].concat();
-        Self::json(self.authorized(Request::post(&url))).await
+        let builder = self.authorized(Request::post(&url));
+        fetch(builder, None, Want::Text).await?.json()
     }
+}
 
-    pub async fn chats(&self, q: &ChatQuery) -> Result<ChatPage, ApiError> {
-        let mut path = ["/api/chat/chats?per_page=", &CHATS_PER_PAGE.to_string()].concat();
-        path.push_str(&["&page=", &q.page.to_string()].concat());
-        if let Some(s) = q.status {
-            path.push_str(&["&status=", &s.to_string()].concat());
-        }
-        if !q.search.is_empty() {
-            let search = String::from(js_sys::encode_uri_component(&q.search));
-            path.push_str(&["&search=", &search].concat());
-        }
-        Self::json(self.get(&path)).await
+fn chats_path(q: &ChatQuery) -> String {
+    let mut path = ["/api/chat/chats?per_page=", &num(CHATS_PER_PAGE.into())].concat();
+    path.push_str(&["&page=", &num(q.page.into())].concat());
+    if let Some(s) = q.status {
+        path.push_str(&["&status=", &num(s.into())].concat());
     }
+    if !q.search.is_empty() {
+        let search = String::from(js_sys::encode_uri_component(&q.search));
+        path.push_str(&["&search=", &search].concat());
+    }
+    path
+}
 
-    /// The newest page of a chat, or the page before message `before`.
-    pub async fn messages(
-        &self,
-        chat_id: u64,
-        before: Option<u64>,
-    ) -> Result<MessagePage, ApiError> {
-        let mut path = [
-            "/api/chat/chats/",
-            &chat_id.to_string(),
-            "/messages?limit=50",
-        ]
-        .concat();
-        if let Some(before) = before {
-            path.push_str(&["&before=", &before.to_string()].concat());
-        }
-        Self::json(self.get(&path)).await
+/// The newest page of a chat, or the page before message `before`.
+fn messages_path(chat_id: u64, before: Option<u64>) -> String {
+    let mut path = ["/api/chat/chats/", &num(chat_id), "/messages?limit=50"].concat();
+    if let Some(before) = before {
+        path.push_str(&["&before=", &num(before)].concat());
     }
-
-    pub async fn set_status(&self, chat_id: u64, status: u8) -> Result<(), ApiError> {
-        let url = [&self.base, "/api/chat/status"].concat();
-        let body = json::to_string(&StatusBody {
-            id: chat_id,
-            status,
-        });
-        let builder = self
-            .authorized(Request::put(&url))
-            .header("Content-Type", "application/json");
-        let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
-        Self::send(builder, Some(body), &abort).await.map(|_| ())
-    }
-
-    /// A media message's bytes, as a Blob for an object URL.
-    pub async fn media(&self, url: &str) -> Result<web_sys::Blob, ApiError> {
-        let path = api_path(url).ok_or(ApiError::Body)?;
-        let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
-        let raw: web_sys::Response = Self::send(self.get(path), None, &abort).await?.into();
-        let blob = JsFuture::from(raw.blob().map_err(|_| ApiError::Body)?)
-            .await
-            .map_err(|_| ApiError::Network)?;
-        Ok(blob.into())
-    }
+    path
 }
 
 /// A language's strings, beside the wasm: an absolute URL, fetched without the token.
 pub async fn locale(url: &str) -> Result<String, ApiError> {
-    let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
-    Api::send(Request::get(url), None, &abort)
-        .await?
-        .text()
-        .await
-        .map_err(|_| ApiError::Network)
+    match fetch(Request::get(url), None, Want::Text).await? {
+        Body::Text(text) => Ok(text),
+        _ => Err(ApiError::Body),
+    }
 }

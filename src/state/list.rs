@@ -193,10 +193,12 @@ impl State {
     /// Newest activity first, or longest waiting first. Stable: chats that carry no times (a server
     /// with only the documented fields) keep the order the server listed them in.
     pub(super) fn sort_chats(&mut self) {
-        match self.sort {
-            Sort::Activity => self.chats.sort_by(|a, b| b.activity().cmp(a.activity())),
-            Sort::Waiting => self.chats.sort_by(by_wait),
-        }
+        // One comparator for both orders: one copy of the sort in the wasm.
+        let sort = self.sort;
+        self.chats.sort_by(|a, b| match sort {
+            Sort::Activity => b.activity().cmp(a.activity()),
+            Sort::Waiting => by_wait(a, b),
+        });
     }
 
     pub(super) fn set_sort(&mut self, sort: Sort) {
