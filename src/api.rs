@@ -9,6 +9,7 @@ use crate::text::num;
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::future::Future;
 use wasm_bindgen_futures::JsFuture;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,18 +145,23 @@ async fn fetch(
 
 impl Api {
     /// Makes `call`: one path for every REST call, so the wasm holds one copy of the request flow.
-    pub async fn call(&self, call: &Call) -> Result<Reply, ApiError> {
-        let (builder, body, want) = self.request(call)?;
-        let got = fetch(builder, body, want).await?;
-        Ok(match call {
-            Call::Chats(_) => Reply::Chats(got.json()?),
-            Call::Messages { .. } | Call::Verify(_) => Reply::Messages(got.json()?),
-            Call::Status { .. } => Reply::Done,
-            Call::Media { .. } => match got {
-                Body::Blob(blob) => Reply::Blob(blob),
-                _ => return Err(ApiError::Body),
-            },
-        })
+    /// The request is built now; the future owns all it needs, so it can be started before its task.
+    pub fn call(&self, call: &Call) -> impl Future<Output = Result<Reply, ApiError>> + 'static {
+        let request = self.request(call);
+        let call = call.clone();
+        async move {
+            let (builder, body, want) = request?;
+            let got = fetch(builder, body, want).await?;
+            Ok(match call {
+                Call::Chats(_) => Reply::Chats(got.json()?),
+                Call::Messages { .. } | Call::Verify(_) => Reply::Messages(got.json()?),
+                Call::Status { .. } => Reply::Done,
+                Call::Media { .. } => match got {
+                    Body::Blob(blob) => Reply::Blob(blob),
+                    _ => return Err(ApiError::Body),
+                },
+            })
+        }
     }
 
     /// The request for `call`, its body, and what to read back.
@@ -195,10 +201,10 @@ impl Api {
     }
 
     /// SignalR negotiation, against the hub's URL.
-    pub async fn negotiate(&self) -> Result<Negotiated, ApiError> {
+    pub fn negotiate(&self) -> impl Future<Output = Result<Negotiated, ApiError>> + 'static {
         let url = [&self.hub, "/negotiate?negotiateVersion=1"].concat();
         let builder = self.authorized(Request::post(&url));
-        fetch(builder, None, Want::Text).await?.json()
+        async move { fetch(builder, None, Want::Text).await?.json() }
     }
 }
 

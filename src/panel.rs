@@ -8,10 +8,10 @@ use crate::dom::Listener;
 use crate::i18n::Strings;
 use crate::json;
 use crate::media;
-use crate::model::Message;
+use crate::model::{self, Message};
 use crate::socket;
-use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Saved, Sort, State};
-use crate::tasks::{Task, Tasks};
+use crate::state::{update, ChatQuery, Conn, Dirty, Effect, Extensions, Msg, Saved, Sort, State};
+use crate::tasks::{self, Started, Task, Tasks};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
 use futures::channel::mpsc::{unbounded, UnboundedSender};
@@ -20,7 +20,6 @@ use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
-use std::pin::pin;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -129,6 +128,9 @@ struct SoundDetail {
     chat_id: u64,
 }
 
+/// A REST call's answer, on its way.
+type Answer = Started<Result<Reply, ApiError>>;
+
 pub struct Panel {
     inner: Rc<Inner>,
 }
@@ -158,6 +160,9 @@ struct Inner {
     notification: RefCell<Option<alert::Shown>>,
     /// The one timer that keeps the list's "waiting 4 min" current (not one per row).
     _minute: Interval,
+    /// The first list page, asked for before the panel's DOM was built: the first `LoadChats`
+    /// takes it rather than asking again.
+    first_list: RefCell<Option<(Call, Answer)>>,
 }
 
 fn now() -> u64 {
@@ -218,6 +223,15 @@ impl Panel {
             fallback_url: attr(script, "fallback-url"),
             theme: attr(script, "theme"),
         };
+        // Start-up waits on the list, not on the DOM: with a token that can work, the first page
+        // leaves now, and builds the panel while it is on its way.
+        let first_list = token::inspect(&config.api.token, now() / 1000)
+            .is_ok()
+            .then(|| {
+                let call = Call::Chats(ChatQuery::first());
+                let reply = tasks::start(config.api.call(&call));
+                (call, reply)
+            });
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
             let weak = weak.clone();
             let minute = weak.clone();
@@ -253,6 +267,7 @@ impl Panel {
                 ready: Ready::new(),
                 listeners: RefCell::new(Vec::new()),
                 unread: Cell::new(0),
+                first_list: RefCell::new(first_list),
             }
         });
         inner.listen();
@@ -279,6 +294,8 @@ impl Panel {
             inner.load_locale(script, lang);
         }
         inner.start();
+        // Not taken (the core asked for another page first): dropping it aborts it.
+        drop(inner.first_list.take());
         // Queued after the first requests' tasks, so it runs once they are on the network: the
         // browser's locale data then loads while they are in flight, not before they leave.
         let weak = Rc::downgrade(&inner);
@@ -460,8 +477,9 @@ impl Inner {
                 }
                 let api = self.config.borrow().api.clone();
                 let weak = Rc::downgrade(self);
+                let negotiate = tasks::start(api.negotiate());
                 self.set_link(Link::Connecting {
-                    _attempt: Task::spawn(Box::pin(connect(weak, api))),
+                    _attempt: Task::spawn(Box::pin(connect(weak, api, negotiate))),
                 });
                 // The first list page goes out beside the negotiate (the core asks only when no
                 // list is loaded or on its way); the handshake reconciles it with live events.
@@ -742,11 +760,17 @@ impl Inner {
     /// of a newer token reloads what it needs.
     fn request(self: &Rc<Self>, call: Call) {
         let api = self.config.borrow().api.clone();
-        let weak = Rc::downgrade(self);
+        let early = match call {
+            Call::Chats(_) => self.first_list.take().filter(|(asked, _)| *asked == call),
+            _ => None,
+        };
+        // Started here, so the fetch leaves now even while the caller has more to do.
+        let reply = early.map_or_else(|| tasks::start(api.call(&call)), |(_, reply)| reply);
+        let (weak, token) = (Rc::downgrade(self), api.token);
         self.tasks.spawn(Box::pin(async move {
-            let reply = api.call(&call).await;
+            let reply = reply.await;
             let Some(p) = weak.upgrade() else { return };
-            if p.config.borrow().api.token == api.token {
+            if p.config.borrow().api.token == token {
                 p.answered(call, reply);
             }
         }));
@@ -855,9 +879,12 @@ impl Inner {
 /// One connection, as one flow: negotiate (given up after [`NEGOTIATE_MS`]), learn the server's
 /// extensions, open the socket, then hand over frames until it closes. Whatever fails goes back to
 /// the backoff, except a token the server refuses.
-async fn connect(weak: Weak<Inner>, api: Api) {
+async fn connect(
+    weak: Weak<Inner>,
+    api: Api,
+    negotiate: Started<Result<model::Negotiated, ApiError>>,
+) {
     let negotiated = {
-        let negotiate = pin!(api.negotiate());
         match select(negotiate, TimeoutFuture::new(NEGOTIATE_MS)).await {
             Either::Left((answer, _)) => Some(answer),
             // The losing negotiate is dropped here, which aborts its request.

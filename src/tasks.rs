@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use web_sys::{AbortController, AbortSignal};
 
 /// One spawned task; dropping it aborts the task at its next await.
@@ -62,6 +63,40 @@ impl Drop for Tasks {
     }
 }
 
+/// A future already polled once, so what it does before its first await (a fetch leaving) happens
+/// at once, not when its task first runs after the caller's synchronous work (mount builds the
+/// whole panel first). Awaiting it goes on from there; dropping it drops the future.
+pub enum Started<T> {
+    Running(Pin<Box<dyn Future<Output = T>>>),
+    Done(Option<T>),
+}
+
+pub fn start<T>(future: impl Future<Output = T> + 'static) -> Started<T> {
+    let mut future: Pin<Box<dyn Future<Output = T>>> = Box::pin(future);
+    // No waker is needed yet: the task that awaits it polls again and registers its own.
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(value) => Started::Done(Some(value)),
+        Poll::Pending => Started::Running(future),
+    }
+}
+
+// The output is only ever moved out, never pinned.
+impl<T> Unpin for Started<T> {}
+
+impl<T> Future for Started<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.get_mut() {
+            Started::Running(future) => future.as_mut().poll(cx),
+            // Taken once; an await never polls a finished future again.
+            Started::Done(value) => value.take().map_or(Poll::Pending, Poll::Ready),
+        }
+    }
+}
+
 /// An `AbortController` that aborts when dropped: held by the future that made the request, it
 /// cancels the fetch when that future is dropped (its task aborted, or a timeout won the race).
 pub struct AbortOnDrop(AbortController);
@@ -79,5 +114,38 @@ impl AbortOnDrop {
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::channel::oneshot;
+
+    #[test]
+    fn a_started_future_runs_to_its_first_await_at_once_then_goes_on_when_awaited() {
+        let stage = Rc::new(Cell::new(0));
+        let (tx, rx) = oneshot::channel::<u8>();
+        let seen = stage.clone();
+        let mut started = start(async move {
+            seen.set(1);
+            let value = rx.await.unwrap_or(0);
+            seen.set(2);
+            value
+        });
+        assert_eq!(
+            stage.get(),
+            1,
+            "ran up to its first await before anyone awaited it"
+        );
+        let cx = &mut Context::from_waker(Waker::noop());
+        assert!(Pin::new(&mut started).poll(cx).is_pending());
+        tx.send(7).unwrap();
+        assert_eq!(Pin::new(&mut started).poll(cx), Poll::Ready(7));
+        assert_eq!(stage.get(), 2);
+
+        let mut done = start(async { 3 });
+        assert!(matches!(done, Started::Done(Some(3))));
+        assert_eq!(Pin::new(&mut done).poll(cx), Poll::Ready(3));
     }
 }
