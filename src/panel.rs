@@ -10,7 +10,7 @@ use crate::json;
 use crate::media;
 use crate::model::Message;
 use crate::socket;
-use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Saved, Sort, State};
+use crate::state::{update, Conn, Dirty, Effect, Extensions, Msg, Pending, Saved, Sort, State};
 use crate::tasks::{Task, Tasks};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
@@ -597,7 +597,8 @@ impl Inner {
             UiEvent::ReadingBack(back) => Msg::ReadingBack(back),
             UiEvent::JumpLatest => Msg::JumpLatest,
             UiEvent::SetStatus(status) => Msg::SetStatus(status),
-            UiEvent::Attach(file) => return self.attach(file),
+            UiEvent::Attach { chat_id, file } => return self.attach(chat_id, file),
+            UiEvent::Detach(chat_id) => Msg::Detach(chat_id),
             UiEvent::Notify => return self.ask_permission(),
             UiEvent::Media {
                 message_id, url, ..
@@ -811,8 +812,8 @@ impl Inner {
         }));
     }
 
-    /// Reads an attached file and sends it, or tells the operator why not.
-    fn attach(self: &Rc<Self>, file: web_sys::File) {
+    /// Reads a file for `chat_id`'s composer (previewed until Send), or tells the operator why not.
+    fn attach(self: &Rc<Self>, chat_id: u64, file: web_sys::File) {
         let weak = Rc::downgrade(self);
         self.tasks.spawn(Box::pin(async move {
             let read = JsFuture::from(file.array_buffer()).await;
@@ -821,19 +822,19 @@ impl Inner {
                 return p.report("file_unreadable", "the file could not be read");
             };
             let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-            let (name, kind) = (file.name(), file.type_());
-            match media::attach(&name, &kind, &bytes) {
-                Ok(media) => p.dispatch(Msg::SendMedia {
-                    media,
-                    client_message_id: client_message_id(),
-                    now: now(),
-                }),
-                Err(media::TooBig) => {
-                    let (size, max) = (bytes.len() as u64, media::MAX_BYTES as u64);
-                    p.view.file_too_big(&name, size, max);
-                    p.report("file_too_big", "the file is larger than 5 MB");
-                }
+            let name = file.name();
+            if bytes.len() > media::MAX_BYTES {
+                let (size, max) = (bytes.len() as u64, media::MAX_BYTES as u64);
+                p.view.file_too_big(&name, size, max);
+                return p.report("file_too_big", "the file is larger than 5 MB");
             }
+            p.dispatch(Msg::Attach(Pending {
+                chat_id,
+                name,
+                format: file.type_(),
+                bytes,
+                client_message_id: client_message_id(),
+            }));
         }));
     }
 

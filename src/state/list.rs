@@ -344,7 +344,8 @@ impl State {
         let known = name.is_some() || self.open == Some(chat_id);
         self.chats.retain(|c| c.id != chat_id);
         let lost = self.outbox.iter().any(|o| o.chat_id == chat_id)
-            || self.drafts.iter().any(|d| d.chat_id == chat_id);
+            || self.drafts.iter().any(|d| d.chat_id == chat_id)
+            || self.detach(chat_id);
         self.outbox.retain(|o| o.chat_id != chat_id);
         self.set_draft(chat_id, String::new());
         self.verifying.retain(|c| *c != chat_id);
