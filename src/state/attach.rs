@@ -68,7 +68,7 @@ pub fn human_size(bytes: u64, point: &str) -> (&'static str, String) {
         ("size.mb", K * K)
     };
     let tenths = (bytes * 10 + unit / 2) / unit;
-    if tenths >= 100 || tenths % 10 == 0 {
+    if tenths >= 100 || tenths.is_multiple_of(10) {
         return (key, num((bytes + unit / 2) / unit));
     }
     let digit = num(tenths % 10);
@@ -98,10 +98,18 @@ mod tests {
         assert_eq!(size(1023), ("size.b", "1023".into()));
         assert_eq!(size(1024), ("size.kb", "1".into()));
         assert_eq!(size(1536), ("size.kb", "1,5".into()));
-        assert_eq!(size(1024 + 51), ("size.kb", "1".into()), "1.05 rounds to 1.0: no ',0'");
+        assert_eq!(
+            size(1024 + 51),
+            ("size.kb", "1".into()),
+            "1.05 rounds to 1.0: no ',0'"
+        );
         assert_eq!(size(10 * 1024 + 600), ("size.kb", "11".into()));
         assert_eq!(size(1024 * 1024 - 100), ("size.mb", "1".into()));
-        assert_eq!(size(2_359_296), ("size.mb", "2,3".into()), "2.25 MB, half up");
+        assert_eq!(
+            size(2_359_296),
+            ("size.mb", "2,3".into()),
+            "2.25 MB, half up"
+        );
         assert_eq!(size(5 * 1024 * 1024), ("size.mb", "5".into()));
         assert_eq!(human_size(1536, "."), ("size.kb", "1.5".into()));
     }
@@ -113,7 +121,10 @@ mod tests {
         update(&mut s, Msg::Open(7));
         update(&mut s, Msg::Attach(file(7, "a.png", "f1")));
         update(&mut s, Msg::Open(8));
-        assert!(s.attachment(8).is_none(), "switching chats does not carry it along");
+        assert!(
+            s.attachment(8).is_none(),
+            "switching chats does not carry it along"
+        );
         // Enter in chat 8 sends its own text, never chat 7's file.
         let fx = send(&mut s, 8, "hello", "c1");
         assert!(sends(&fx, "SendMediaMessage").is_empty());
@@ -169,7 +180,10 @@ mod tests {
         update(&mut s, Msg::Attach(file(7, "a.png", "f1")));
         let long = "x".repeat(MAX_TEXT + 1);
         assert!(send(&mut s, 7, &long, "c1").is_empty());
-        assert!(s.attachment(7).is_some(), "kept with the text that does not fit");
+        assert!(
+            s.attachment(7).is_some(),
+            "kept with the text that does not fit"
+        );
         let fx = send(&mut s, 7, "  ", "c2");
         assert_eq!(
             sends(&fx, "SendMediaMessage"),

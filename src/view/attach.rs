@@ -8,7 +8,8 @@ use crate::state::human_size;
 use web_sys::{Blob, BlobPropertyBag, ClipboardEvent, DragEvent};
 
 const IMAGE: &str = "M21 19V5a2 2 0 0 0-2-2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2zM8.5 13.5l2.5 3 3.5-4.5 4.5 6H5l3.5-4.5z";
-const FILE: &str = "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm-1 7V3.5L18.5 9H13z";
+const FILE: &str =
+    "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm-1 7V3.5L18.5 9H13z";
 
 /// The preview's and the drop target's elements, and what they show.
 pub struct Preview {
@@ -123,7 +124,10 @@ impl Ui {
         };
         if !same {
             p.revoke();
-            let url = f.is_image().then(|| object_url(&f.bytes, &f.format)).flatten();
+            let url = f
+                .is_image()
+                .then(|| object_url(&f.bytes, &f.format))
+                .flatten();
             if let Some(url) = &url {
                 attrs(&p.thumb, &[("src", url)]);
             }
@@ -152,7 +156,10 @@ impl Ui {
     /// A paste with a file (a screenshot, a copied image) attaches it. The text default goes on
     /// when the clipboard also holds text, so a paste from a document keeps its words.
     fn paste(&self, e: &Event) {
-        let Some(data) = e.dyn_ref::<ClipboardEvent>().and_then(|e| e.clipboard_data()) else {
+        let Some(data) = e
+            .dyn_ref::<ClipboardEvent>()
+            .and_then(|e| e.clipboard_data())
+        else {
             return;
         };
         let file = data.files().and_then(|f| f.get(0));
