@@ -50,6 +50,7 @@ impl Preview {
         let drop = child(doc, thread, "div", "drop");
         attrs(&drop, &[("aria-hidden", "true")]);
         hide(&drop, true);
+        icon(doc, &drop, CLIP);
         b.push((child(doc, &drop, "span", ""), "", "attach.drop"));
         Preview {
             thread: thread.clone(),
