@@ -7,7 +7,6 @@ use super::*;
 use crate::state::human_size;
 use web_sys::{Blob, BlobPropertyBag, ClipboardEvent, DragEvent};
 
-const IMAGE: &str = "M21 19V5a2 2 0 0 0-2-2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2zM8.5 13.5l2.5 3 3.5-4.5 4.5 6H5l3.5-4.5z";
 const FILE: &str =
     "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm-1 7V3.5L18.5 9H13z";
 
@@ -17,9 +16,9 @@ pub struct Preview {
     drop: Element,
     frame: Element,
     thumb: Element,
-    /// The icon shown instead of a thumbnail, and its path.
+    /// The icon shown instead of a thumbnail (a file that is no image, or an image the browser
+    /// would not take as a blob).
     glyph: Element,
-    glyph_path: Element,
     name: Element,
     size: Element,
     remove: Element,
@@ -27,6 +26,8 @@ pub struct Preview {
     shown: RefCell<Option<(String, Option<String>)>>,
     /// dragenter minus dragleave over the thread: its children pass the drag between them.
     depth: Cell<u32>,
+    /// Paste, drag and drop, and the remove button; removed with the preview.
+    listeners: RefCell<Vec<Listener>>,
 }
 
 impl Preview {
@@ -39,7 +40,7 @@ impl Preview {
         attrs(&thumb, &[("alt", "")]);
         hide(&thumb, true);
         let glyph = child(doc, &frame, "span", "glyph");
-        let glyph_path = icon(doc, &glyph, FILE);
+        icon(doc, &glyph, FILE);
         let about = child(doc, &frame, "span", "about");
         let name = child(doc, &about, "span", "name");
         let size = child(doc, &about, "span", "size");
@@ -58,26 +59,26 @@ impl Preview {
             frame,
             thumb,
             glyph,
-            glyph_path,
             name,
             size,
             remove,
             shown: RefCell::new(None),
             depth: Cell::new(0),
+            listeners: RefCell::new(Vec::new()),
         }
     }
 
-    /// The listeners of paste, drag and drop, and the remove button, holding the view weakly.
-    pub fn listen(&self, ui: &Weak<Ui>, composer: &Element) -> [Listener; 6] {
+    /// Listens for paste, drag and drop, and the remove button, holding the view weakly.
+    pub fn listen(&self, ui: &Weak<Ui>, composer: &Element) {
         let drag = |kind| Listener::new(&self.thread, kind, handler(ui, Ui::drag));
-        [
+        *self.listeners.borrow_mut() = vec![
             Listener::new(composer, "paste", handler(ui, Ui::paste)),
             Listener::new(&self.remove, "click", handler(ui, Ui::remove_attachment)),
             drag("dragenter"),
             drag("dragover"),
             drag("dragleave"),
             drag("drop"),
-        ]
+        ];
     }
 
     fn revoke(&self) {
@@ -132,8 +133,6 @@ impl Ui {
             if let Some(url) = &url {
                 attrs(&p.thumb, &[("src", url)]);
             }
-            let d = if f.is_image() { IMAGE } else { FILE };
-            attrs(&p.glyph_path, &[("d", d)]);
             hide(&p.thumb, url.is_none());
             hide(&p.glyph, url.is_some());
             *p.shown.borrow_mut() = Some((f.client_message_id.clone(), url));
@@ -176,13 +175,17 @@ impl Ui {
         let Some(data) = e.dyn_ref::<DragEvent>().and_then(DragEvent::data_transfer) else {
             return;
         };
-        if !data.types().includes(&"Files".into(), 0) || hidden(&self.form) {
+        if !data.types().includes(&"Files".into(), 0) {
             return;
         }
-        // Taken here, or the browser would open the dropped file in place of the host page.
-        e.prevent_default();
-        let p = &self.preview;
+        let (p, open) = (&self.preview, !hidden(&self.form));
+        if open {
+            // Taken here, or the browser would open the dropped file in place of the host page.
+            e.prevent_default();
+        }
         let depth = match e.type_().as_str() {
+            // No chat shown (it closed mid-drag): no target, and the browser's default.
+            _ if !open => 0,
             "dragenter" => p.depth.get() + 1,
             "dragleave" => p.depth.get().saturating_sub(1),
             "dragover" => {

@@ -616,10 +616,7 @@ impl Ui {
                 Listener::new(&top, "change", handler(me, Ui::change)),
                 Listener::new(&list, "scroll", handler(me, Ui::scrolled)),
                 Listener::new(&messages, "scroll", handler(me, Ui::scrolled)),
-            ]
-            .into_iter()
-            .chain(preview.listen(me, &composer))
-            .collect(),
+            ],
             on,
             me: me.clone(),
             doc: doc.clone(),
@@ -678,6 +675,7 @@ impl Ui {
             later: RefCell::new(Vec::new()),
             search_timer: RefCell::new(None),
         });
+        ui.preview.listen(&ui.me, &ui.composer);
         ui.relabel();
         ui
     }
