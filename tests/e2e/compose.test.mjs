@@ -186,7 +186,7 @@ test('compose: the same against --compat documented', T, async () => {
   await withServer((srv, browser) => composeScenario(srv, browser, 'documented'), { args: ['--compat', 'documented'] });
 });
 
-test('compose: a paste with text keeps the text; a drag without files is left alone', T, async () => {
+test('compose: a paste with text keeps the text; a drag without files is left alone; unmounting revokes the thumbnail', T, async () => {
   await withServer(async (srv, browser) => {
     const company = await companyToken(srv.url);
     const { chatId } = await inbound(srv.url, company, { name: 'Tom Text', phone: '+380509150011', text: 'hi' });
@@ -214,6 +214,12 @@ test('compose: a paste with text keeps the text; a drag without files is left al
     assert.ok(await $('.thread .drop').isVisible(), 'still over the thread');
     await drag(page, 'dragleave', 'x.txt');
     await $('.thread .drop').waitFor({ state: 'hidden', timeout: 5000 });
+    // Unmounting the panel revokes the thumbnail it showed.
+    const url = await until(() => thumbSrc($), (s) => s?.startsWith('blob:'));
+    await watchRevokes(page);
+    await page.evaluate(() => document.getElementById('operator-chat-panel-script').remove());
+    await page.locator(HOST).waitFor({ state: 'detached', timeout: 10000 });
+    assert.equal(await alive(page, url), false, 'revoked on unmount');
     assert.deepEqual(errors, []);
   });
 });
