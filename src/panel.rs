@@ -813,7 +813,14 @@ impl Inner {
     }
 
     /// Reads a file for `chat_id`'s composer (previewed until Send), or tells the operator why not.
+    /// The size is checked before reading: a file of gigabytes never enters the wasm's memory.
     fn attach(self: &Rc<Self>, chat_id: u64, file: web_sys::File) {
+        let name = file.name();
+        let size = file.size() as u64;
+        if size > media::MAX_BYTES as u64 {
+            self.view.file_too_big(&name, size, media::MAX_BYTES as u64);
+            return self.report("file_too_big", "the file is larger than 5 MB");
+        }
         let weak = Rc::downgrade(self);
         self.tasks.spawn(Box::pin(async move {
             let read = JsFuture::from(file.array_buffer()).await;
@@ -821,18 +828,11 @@ impl Inner {
             let Ok(buffer) = read else {
                 return p.report("file_unreadable", "the file could not be read");
             };
-            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-            let name = file.name();
-            if bytes.len() > media::MAX_BYTES {
-                let (size, max) = (bytes.len() as u64, media::MAX_BYTES as u64);
-                p.view.file_too_big(&name, size, max);
-                return p.report("file_too_big", "the file is larger than 5 MB");
-            }
             p.dispatch(Msg::Attach(Pending {
                 chat_id,
                 name,
                 format: file.type_(),
-                bytes,
+                bytes: js_sys::Uint8Array::new(&buffer).to_vec(),
                 client_message_id: client_message_id(),
             }));
         }));

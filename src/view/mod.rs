@@ -9,8 +9,8 @@
 //! caller's borrow of the state.
 //!
 //! This module builds the DOM and owns the panel's frame (open/close, connection, notice, labels);
-//! `list` draws the chats, `thread` the open chat, `input` answers the operator's events and
-//! `dates` formats times.
+//! `list` draws the chats, `thread` the open chat, `input` answers the operator's events,
+//! `attach` takes files into the composer (with listeners of its own) and `dates` formats times.
 
 mod attach;
 mod dates;
