@@ -144,6 +144,7 @@ async function composeScenario(srv, browser, label) {
   assert.equal(await $('.attachment .name').textContent(), 'notes.txt');
   assert.equal(await $('.attachment .size').textContent(), '2.5 KB', '2,560 bytes');
   assert.ok(await $('.attachment img.thumb').isHidden(), 'no thumbnail for a text file');
+  await screenshot(page, `compose-preview-file-${label}`);
   // A second drop replaces it: one file per chat.
   await drag(page, 'dragenter', 'photo.png');
   await drag(page, 'drop', 'photo.png');
