@@ -10,7 +10,9 @@ use crate::json;
 use crate::media;
 use crate::model::{self, Message};
 use crate::socket;
-use crate::state::{update, ChatQuery, Conn, Dirty, Effect, Extensions, Msg, Saved, Sort, State};
+use crate::state::{
+    update, ChatQuery, Conn, Dirty, Effect, Extensions, Msg, Pending, Saved, Sort, State,
+};
 use crate::tasks::{self, Started, Task, Tasks};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
@@ -615,7 +617,8 @@ impl Inner {
             UiEvent::ReadingBack(back) => Msg::ReadingBack(back),
             UiEvent::JumpLatest => Msg::JumpLatest,
             UiEvent::SetStatus(status) => Msg::SetStatus(status),
-            UiEvent::Attach(file) => return self.attach(file),
+            UiEvent::Attach { chat_id, file } => return self.attach(chat_id, file),
+            UiEvent::Detach(chat_id) => Msg::Detach(chat_id),
             UiEvent::Notify => return self.ask_permission(),
             UiEvent::Media {
                 message_id, url, ..
@@ -835,8 +838,15 @@ impl Inner {
         }));
     }
 
-    /// Reads an attached file and sends it, or tells the operator why not.
-    fn attach(self: &Rc<Self>, file: web_sys::File) {
+    /// Reads a file for `chat_id`'s composer (previewed until Send), or tells the operator why not.
+    /// The size is checked before reading: a file of gigabytes never enters the wasm's memory.
+    fn attach(self: &Rc<Self>, chat_id: u64, file: web_sys::File) {
+        let name = file.name();
+        let size = file.size() as u64;
+        if size > media::MAX_BYTES as u64 {
+            self.view.file_too_big(&name, size, media::MAX_BYTES as u64);
+            return self.report("file_too_big", "the file is larger than 5 MB");
+        }
         let weak = Rc::downgrade(self);
         self.tasks.spawn(Box::pin(async move {
             let read = JsFuture::from(file.array_buffer()).await;
@@ -844,20 +854,13 @@ impl Inner {
             let Ok(buffer) = read else {
                 return p.report("file_unreadable", "the file could not be read");
             };
-            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-            let (name, kind) = (file.name(), file.type_());
-            match media::attach(&name, &kind, &bytes) {
-                Ok(media) => p.dispatch(Msg::SendMedia {
-                    media,
-                    client_message_id: client_message_id(),
-                    now: now(),
-                }),
-                Err(media::TooBig) => {
-                    let (size, max) = (bytes.len() as u64, media::MAX_BYTES as u64);
-                    p.view.file_too_big(&name, size, max);
-                    p.report("file_too_big", "the file is larger than 5 MB");
-                }
-            }
+            p.dispatch(Msg::Attach(Pending {
+                chat_id,
+                name,
+                format: file.type_(),
+                bytes: js_sys::Uint8Array::new(&buffer).to_vec(),
+                client_message_id: client_message_id(),
+            }));
         }));
     }
 

@@ -345,7 +345,9 @@ impl State {
         let name = self.chat(chat_id).map(|c| c.title().to_owned());
         let known = name.is_some() || self.open == Some(chat_id);
         self.chats.retain(|c| c.id != chat_id);
-        let lost = self.outbox.iter().any(|o| o.chat_id == chat_id)
+        let file = self.detach(chat_id);
+        let lost = file
+            || self.outbox.iter().any(|o| o.chat_id == chat_id)
             || self.drafts.iter().any(|d| d.chat_id == chat_id);
         self.outbox.retain(|o| o.chat_id != chat_id);
         self.set_draft(chat_id, String::new());

@@ -5,6 +5,7 @@
 //! This file holds the types every part shares and `update`, the one way in; each concern's state
 //! changes live beside it as `impl State` blocks, so a reader can follow one without the others.
 
+mod attach;
 mod list;
 mod outbox;
 mod saved;
@@ -13,6 +14,7 @@ mod session;
 mod testkit;
 mod thread;
 
+pub use attach::{human_size, Pending};
 pub use list::{ChatQuery, Sort, CHATS_PER_PAGE};
 pub use outbox::{OutMedia, Outgoing, Phase, MAX_TEXT};
 pub use saved::{Draft, Saved};
@@ -125,6 +127,8 @@ pub struct State {
     pub outbox: Vec<Outgoing>,
     /// Each chat's unsent text: a draft belongs to its chat, never to whichever chat is open.
     pub drafts: Vec<Draft>,
+    /// Each chat's file waiting in its composer (at most one per chat).
+    pub attachments: Vec<Pending>,
     /// The operator sees the open chat: the panel is open and the page visible.
     pub looking: bool,
     /// This operator's id, from the token: their own messages are "You", a colleague's are named.
@@ -217,12 +221,11 @@ pub enum Msg {
     LoadFailed {
         refresh: bool,
     },
-    SendMedia {
-        media: OutMedia,
-        client_message_id: String,
-        now: u64,
-    },
-    /// Send the draft of `chat_id`: the chat the composer showed it for, whatever is open now.
+    /// A file for a chat's composer, previewed until Send.
+    Attach(Pending),
+    /// The preview's remove button.
+    Detach(u64),
+    /// Send the draft (and the waiting file) of `chat_id`: the chat the composer showed it for, whatever is open now.
     Send {
         chat_id: u64,
         text: String,
@@ -312,6 +315,7 @@ impl Default for State {
             last_typing_ms: 0,
             outbox: Vec::new(),
             drafts: Vec::new(),
+            attachments: Vec::new(),
             looking: false,
             me: None,
             ext: Extensions::default(),
@@ -409,11 +413,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             client_message_id,
             now,
         } => state.send_text(chat_id, &text, client_message_id, now, fx),
-        Msg::SendMedia {
-            media,
-            client_message_id,
-            now,
-        } => state.send_media(media, client_message_id, now, fx),
+        Msg::Attach(file) => state.attach(file),
+        Msg::Detach(chat_id) => {
+            state.detach(chat_id);
+        }
         Msg::Retry {
             client_message_id,
             now,

@@ -141,6 +141,9 @@ impl State {
         self.set_draft(chat_id, text);
     }
 
+    /// Send: the chat's text, then the file waiting in its composer, each its own message (the hub
+    /// takes no text with a file). Nothing goes while the text is over the limit, and a blank text
+    /// without a file is nothing to send.
     pub(super) fn send_text(
         &mut self,
         chat_id: u64,
@@ -150,23 +153,19 @@ impl State {
         fx: &mut Vec<Effect>,
     ) {
         let text = text.trim();
-        if !text.is_empty() && text.chars().count() <= MAX_TEXT && self.knows(chat_id) {
+        let file = self.attachment(chat_id).is_some();
+        if (text.is_empty() && !file) || text.chars().count() > MAX_TEXT || !self.knows(chat_id) {
+            return;
+        }
+        self.replying(chat_id, fx);
+        if !text.is_empty() {
             self.set_draft(chat_id, String::new());
-            self.replying(chat_id, fx);
             self.enqueue(chat_id, text, None, client_message_id, now, fx);
         }
-    }
-
-    pub(super) fn send_media(
-        &mut self,
-        media: OutMedia,
-        client_message_id: String,
-        now: u64,
-        fx: &mut Vec<Effect>,
-    ) {
-        if let Some(chat_id) = self.open {
-            self.replying(chat_id, fx);
-            self.enqueue(chat_id, "", Some(media), client_message_id, now, fx);
+        if let Some(p) = self.take_attachment(chat_id) {
+            if let Ok(media) = crate::media::attach(&p.name, &p.format, &p.bytes) {
+                self.enqueue(chat_id, "", Some(media), p.client_message_id, now, fx);
+            }
         }
     }
 
@@ -562,15 +561,15 @@ mod tests {
     fn media_goes_out_as_send_media_message_with_a_client_message_id() {
         let mut s = connected();
         open_chat(&mut s, 7);
-        let media = crate::media::attach("<b>.png", "image/png", b"png").unwrap();
-        let fx = update(
-            &mut s,
-            Msg::SendMedia {
-                media,
-                client_message_id: "c1".into(),
-                now: 5,
-            },
-        );
+        let file = Pending {
+            chat_id: 7,
+            name: "<b>.png".into(),
+            format: "image/png".into(),
+            bytes: b"png".to_vec(),
+            client_message_id: "c1".into(),
+        };
+        update(&mut s, Msg::Attach(file));
+        let fx = send(&mut s, 7, "", "unused");
         let [Effect::Send(frame)] = &fx[..] else {
             panic!("{fx:?}")
         };

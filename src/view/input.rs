@@ -61,10 +61,12 @@ impl Ui {
         }
     }
 
-    /// Sends the draft, unless it is blank or over the limit (then Enter and Send do nothing).
+    /// Sends the draft and the waiting file, unless there is neither or the text is over the limit
+    /// (then Enter and Send do nothing).
     fn submit(&self) {
         let text = self.composer.value();
-        if !text.trim().is_empty() && text.chars().count() <= LIMIT {
+        let something = !text.trim().is_empty() || self.has_attachment();
+        if something && text.chars().count() <= LIMIT {
             self.composer.set_value("");
             self.count();
             if let Some(chat_id) = self.shown_chat.get() {
@@ -233,9 +235,7 @@ impl Ui {
         } else if is(&t, &self.file) {
             let file = self.file.files().and_then(|files| files.get(0));
             self.file.set_value("");
-            if let Some(file) = file {
-                (self.on)(UiEvent::Attach(file));
-            }
+            self.take_file(file);
         }
     }
 

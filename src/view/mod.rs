@@ -9,9 +9,10 @@
 //! caller's borrow of the state.
 //!
 //! This module builds the DOM and owns the panel's frame (open/close, connection, notice, labels);
-//! `list` draws the chats, `thread` the open chat, `input` answers the operator's events and
-//! `dates` formats times.
+//! `list` draws the chats, `thread` the open chat, `input` answers the operator's events,
+//! `attach` takes files into the composer (with listeners of its own) and `dates` formats times.
 
+mod attach;
 mod dates;
 mod input;
 mod list;
@@ -89,7 +90,13 @@ pub enum UiEvent {
     StatusAndNext(u8),
     /// Put this text on the clipboard (the customer's phone).
     Copy(String),
-    Attach(web_sys::File),
+    /// A picked, pasted or dropped file for the composer of the chat shown when it came.
+    Attach {
+        chat_id: u64,
+        file: web_sys::File,
+    },
+    /// The attachment preview's remove button.
+    Detach(u64),
     /// The desktop-notification button.
     Notify,
     /// A media message needs its bytes: hand them to [`Ui::media_ready`].
@@ -385,6 +392,8 @@ pub struct Ui {
     latest: Element,
     typing: Element,
     form: Element,
+    /// The waiting file's preview and the drop target (attach.rs).
+    preview: attach::Preview,
     file: HtmlInputElement,
     composer: HtmlTextAreaElement,
     counter: Element,
@@ -575,6 +584,7 @@ impl Ui {
         let form = child(doc, &thread, "div", "composer");
         attrs(&form, &[("part", "composer")]);
         hide(&form, true);
+        let preview = attach::Preview::build(doc, &thread, &form, &mut b);
         let counter = child(doc, &form, "span", "counter");
         attrs(&counter, &[("id", "left")]);
         hide(&counter, true);
@@ -641,6 +651,7 @@ impl Ui {
             latest,
             typing,
             form,
+            preview,
             file: typed(file),
             composer: typed(composer),
             counter,
@@ -664,6 +675,7 @@ impl Ui {
             later: RefCell::new(Vec::new()),
             search_timer: RefCell::new(None),
         });
+        ui.preview.listen(&ui.me, &ui.composer);
         ui.relabel();
         ui
     }
@@ -856,6 +868,7 @@ impl Ui {
         if dirty.thread {
             self.render_thread(state);
         }
+        self.render_attachment(state, dirty.thread);
         if dirty.chats || dirty.thread || dirty.typing {
             self.render_typing(state);
             self.render_arrived(state);

@@ -88,8 +88,10 @@ test('documented hub: list by theme, open, a live customer message, Enter sends 
     assert.equal((await threadTexts($)).filter((t) => t === 'It ships today.').length, 1, 'the panel shows it once');
     await screenshot(page, 'compat-sent');
 
-    // Media: the file input, as an operator attaching a picture.
+    // Media: the file input, as an operator attaching a picture; it waits in the preview until Send.
     await $('.composer input[type=file]').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: PNG_2X2 });
+    await $('.attachment').waitFor({ timeout: 15000 });
+    await $('.composer button.send').click();
     const file = $('.messages .msg.out:not(.pending):not(.failed) a.file').filter({ hasText: 'dot.png' });
     await file.waitFor({ state: 'attached', timeout: 15000 });
     assert.ok(await until(() => outboxEmpty($), Boolean, 15000), 'the picture is not left pending');

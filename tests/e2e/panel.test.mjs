@@ -581,6 +581,8 @@ test('hostile names, messages and file names render as literal text; nothing exe
     }).then(async (r) => { assert.equal(r.status, 200, await r.clone().text()); return r.json(); });
     // The operator attaches a file with a hostile name.
     await $('.composer input[type=file]').setInputFiles({ name: attachName, mimeType: 'text/plain', buffer: Buffer.from('plain') });
+    await $('.attachment .name').getByText(attachName, { exact: true }).waitFor({ timeout: 15000 });
+    await $('.composer button.send').click();
 
     const msg = (id) => $(`.msg[data-id="${id}"]`);
     for (const id of [first.message.id, m2.message.id, m3.message.id, m4.message.id, m5.message.id]) {
@@ -607,7 +609,7 @@ test('hostile names, messages and file names render as literal text; nothing exe
       return {
         scripts: root.querySelectorAll('script').length,
         styles: root.querySelectorAll('style').length,
-        imgs: [...root.querySelectorAll('img')].filter((i) => !i.matches('img.preview')).length,
+        imgs: [...root.querySelectorAll('img')].filter((i) => !i.matches('img.preview, img.thumb')).length,
         svgs: root.querySelectorAll('svg b, b, svg[onload]').length,
         onAttrs: all.flatMap((e) => [...e.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${e.tagName}[${a.name}]`)),
         hrefs: [...root.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')).filter((h) => !/^(blob:|mailto:|https?:)/.test(h)),
@@ -639,6 +641,8 @@ test('attach: an image goes out as a media message with a blob: preview and the 
     await openChat($, chatId);
     assert.ok(await $('button.attach').getAttribute('aria-label'), 'button.attach has an aria-label');
     await $('.composer input[type=file]').setInputFiles({ name: 'pixel.png', mimeType: 'image/png', buffer: PNG_2X2 });
+    await $('.attachment').waitFor({ timeout: 15000 });
+    await $('.composer button.send').click();
     const m = sentFile($, 'pixel.png');
     await m.waitFor({ timeout: 15000 });
     const img = m.locator('img.preview');
@@ -662,6 +666,8 @@ test('attach: an image goes out as a media message with a blob: preview and the 
 
     // A non-image file: a link, no preview.
     await $('.composer input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('some notes') });
+    await $('.attachment .name').getByText('notes.txt', { exact: true }).waitFor({ timeout: 15000 });
+    await $('.composer textarea').press('Enter');
     const f = sentFile($, 'notes.txt');
     await f.waitFor({ timeout: 15000 });
     assert.equal(await f.locator('img').count(), 0, 'no preview for a text file');

@@ -120,6 +120,8 @@ test('clicking the paperclip opens the file chooser without an error in the host
       assert.equal(fc.isMultiple(), false);
       if (i === 2) await fc.setFiles({ name: 'clip.txt', mimeType: 'text/plain', buffer: Buffer.from('clipped') });
     }
+    await $('.attachment .name').getByText('clip.txt', { exact: true }).waitFor({ timeout: 15000 });
+    await $('.composer button.send').click();
     await $('.msg.out:not(.pending) a.file').filter({ hasText: 'clip.txt' }).waitFor({ timeout: 15000 });
     // Checked here too, not only by the suite's afterEach: this is the test of that defect.
     assert.deepEqual(takePageErrors(), [], 'no uncaught error in the host page');
@@ -146,6 +148,7 @@ test('a file over 5 MB: the notice line names the limit and the size, the host g
     const errs = await until(() => events(page, 'chathub:error'), (e) => e.length > 0, 10000);
     assert.deepEqual(errs.map((e) => e.detail.code), ['file_too_big'], 'the host also hears chathub:error');
     assert.equal(await $('.msg.out').filter({ hasText: 'contract.pdf' }).count(), 0, 'nothing was sent');
+    assert.ok(await $('.attachment').isHidden(), 'nor left waiting in the composer');
     const serious = await axeSerious(page);
     assert.deepEqual(serious, [], `axe with the notice shown:\n${serious.join('\n')}`);
     await screenshot(page, 'view-notice-file-too-big');
