@@ -214,27 +214,7 @@ impl Strings {
     /// [`Strings::get`] with each `{name}` replaced by its value from `args`, in one pass: values are
     /// not scanned again, and a placeholder without a value stays as it is.
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut rest = self.get(key);
-        let mut out = String::with_capacity(rest.len());
-        while let Some((before, after)) = split_once(rest, b'{') {
-            out.push_str(before);
-            let arg = split_once(after, b'}').and_then(|(name, tail)| {
-                let value = args.iter().find(|(k, _)| *k == name)?.1;
-                Some((value, tail))
-            });
-            match arg {
-                Some((value, tail)) => {
-                    out.push_str(value);
-                    rest = tail;
-                }
-                None => {
-                    out.push('{');
-                    rest = after;
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+        crate::text::fill(self.get(key), args)
     }
 }
 
