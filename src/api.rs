@@ -196,8 +196,9 @@ impl Api {
     }
 }
 
-/// A language's strings, beside the wasm: an absolute URL, fetched without the token.
-pub async fn locale(url: &str) -> Result<String, ApiError> {
+/// A text file that is not the API's (a language's strings beside the wasm, the host's saved
+/// replies), fetched without the token.
+pub async fn text(url: &str) -> Result<String, ApiError> {
     let abort = AbortOnDrop::new().ok_or(ApiError::Network)?;
     Api::send(Request::get(url), None, &abort)
         .await?
@@ -205,3 +206,5 @@ pub async fn locale(url: &str) -> Result<String, ApiError> {
         .await
         .map_err(|_| ApiError::Network)
 }
+
+pub use text as locale;

@@ -84,6 +84,22 @@ pub fn set_open(id: &str, open: Option<bool>) {
     }
 }
 
+/// `ChatHub.get(id).setReplies(list)`: a list of `{shortcut, title, text}`; anything else is
+/// refused with an error and changes nothing.
+#[wasm_bindgen(js_name = setReplies)]
+pub fn set_replies(id: &str, list: JsValue) -> Result<(), js_sys::Error> {
+    let parsed = js_sys::JSON::stringify(&list)
+        .ok()
+        .and_then(|text| crate::replies::parse(&String::from(text)));
+    let all = parsed.ok_or_else(|| {
+        js_sys::Error::new("setReplies: expected a list of {shortcut, title, text}")
+    })?;
+    for p in find(&|p| p.id() == id, false) {
+        p.set_replies(all.clone());
+    }
+    Ok(())
+}
+
 /// `ChatHub.get(id).ready`, or `undefined` when no such panel is mounted.
 #[wasm_bindgen]
 pub fn ready(id: &str) -> Option<js_sys::Promise> {

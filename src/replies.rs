@@ -42,27 +42,38 @@ pub fn parse(json: &str) -> Option<Vec<Reply>> {
 /// one line. `None` when the list should be closed.
 pub fn query(composer: &str) -> Option<&str> {
     let q = composer.strip_prefix('/')?;
-    (!q.contains('\n')).then_some(q)
+    (!q.bytes().any(|b| b == b'\n')).then_some(q)
 }
 
-/// `s` in lower case, for comparing without case.
-fn fold(s: &str) -> String {
-    s.chars().flat_map(char::to_lowercase).collect()
+/// Where `needle` starts in `hay`, by bytes (a plain loop: `str::find`'s searcher is large in
+/// the wasm, and these texts are short).
+pub fn position(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    (0..=h.len().checked_sub(n.len())?).find(|&i| h[i..].starts_with(n))
 }
 
 /// The replies `q` finds, as indices into `all`: shortcuts starting with it first, then those whose
-/// shortcut, title or text contains it; each in the list's order, at most [`SHOWN`].
-pub fn find(all: &[Reply], q: &str) -> Vec<usize> {
-    let q = fold(q.trim());
-    let (first, rest): (Vec<usize>, Vec<usize>) = (0..all.len())
-        .filter(|&i| {
-            let r = &all[i];
-            [&r.shortcut, &r.title, &r.text]
-                .iter()
-                .any(|s| fold(s).contains(&q))
-        })
-        .partition(|&i| fold(&all[i].shortcut).starts_with(&q));
-    first.into_iter().chain(rest).take(SHOWN).collect()
+/// shortcut, title or text contains it; each in the list's order, at most [`SHOWN`]. `lower` puts
+/// text in lower case (in the browser, the engine's `toLowerCase`: Unicode tables in the wasm would
+/// cost more than the whole feature).
+pub fn find(all: &[Reply], q: &str, lower: &dyn Fn(&str) -> String) -> Vec<usize> {
+    let q = lower(q.trim());
+    let mut first = Vec::new();
+    let mut rest = Vec::new();
+    for (i, r) in all.iter().enumerate() {
+        let key = lower(&r.shortcut);
+        if key.starts_with(&q) {
+            first.push(i);
+        } else if [&key, &lower(&r.title), &lower(&r.text)]
+            .iter()
+            .any(|s| position(s, &q).is_some())
+        {
+            rest.push(i);
+        }
+    }
+    first.extend(rest);
+    first.truncate(SHOWN);
+    first
 }
 
 /// `text` with `{client}` and `{operator}` filled in where they are known. An unknown one stays as
@@ -101,6 +112,10 @@ pub fn operator(state: &State) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::model::{Chat, Client, Message, Operator};
+
+    fn find(all: &[Reply], q: &str) -> Vec<usize> {
+        super::find(all, q, &|s| s.to_lowercase())
+    }
 
     fn list() -> Vec<Reply> {
         parse(
@@ -175,6 +190,9 @@ mod tests {
             })
             .collect();
         assert_eq!(find(&many, "s").len(), SHOWN);
+        assert_eq!(position("ab{client}", "{client}"), Some(2));
+        assert_eq!(position("ab", "abc"), None);
+        assert_eq!(position("", ""), Some(0));
     }
 
     #[test]
