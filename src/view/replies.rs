@@ -53,6 +53,9 @@ impl Ui {
         let value = self.composer.value();
         let focused = self.focused().is_some_and(|f| is(&f, &self.composer));
         let dismissed = self.picker.dismissed.borrow().as_deref() == Some(value.as_str());
+        if !dismissed {
+            self.picker.dismissed.take();
+        }
         let q = replies::query(&value);
         if q.is_none() && matches!(*self.picker.source.borrow(), Source::Failed) {
             *self.picker.source.borrow_mut() = Source::Unasked;

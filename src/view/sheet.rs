@@ -150,7 +150,8 @@ impl Ui {
         }
     }
 
-    /// Keys while the sheet is open: Escape, `?` or Ctrl+/ close it; Tab stays in it.
+    /// Keys while the sheet is open: Escape, `?` or Ctrl+/ close it; Tab stays in it; nothing else
+    /// reaches the panel. True when the sheet took the key.
     pub(super) fn sheet_key(&self, e: &KeyboardEvent) -> bool {
         if !self.sheet_open() {
             return false;
@@ -171,8 +172,9 @@ impl Ui {
                     focus(&s.close);
                 }
             }
-            // The panel under the sheet does not move while it is open.
-            _ => return false,
+            // Other keys keep their default (arrows scroll the sheet), but the panel under the
+            // sheet does not act on them while it is open.
+            _ => return true,
         }
         e.prevent_default();
         true
