@@ -84,8 +84,8 @@ pub fn set_open(id: &str, open: Option<bool>) {
     }
 }
 
-/// `ChatHub.get(id).setReplies(list)`: a list of `{shortcut, title, text}`; anything else is
-/// refused with an error and changes nothing.
+/// `ChatHub.get(id).setReplies(list)`: a list of `{shortcut, title, text}`; anything else, or no
+/// such panel, is refused with an error and changes nothing.
 #[wasm_bindgen(js_name = setReplies)]
 pub fn set_replies(id: &str, list: JsValue) -> Result<(), js_sys::Error> {
     let parsed = js_sys::JSON::stringify(&list)
@@ -94,9 +94,9 @@ pub fn set_replies(id: &str, list: JsValue) -> Result<(), js_sys::Error> {
     let all = parsed.ok_or_else(|| {
         js_sys::Error::new("setReplies: expected a list of {shortcut, title, text}")
     })?;
-    for p in find(&|p| p.id() == id, false) {
-        p.set_replies(all.clone());
-    }
+    let panel = find(&|p| p.id() == id, false).pop();
+    let panel = panel.ok_or_else(|| js_sys::Error::new(&["setReplies: no panel ", id].concat()))?;
+    panel.set_replies(all);
     Ok(())
 }
 

@@ -47,7 +47,8 @@ export interface ChatHubPanel {
   setToken(token: string): void;
   /**
    * Sets the saved replies offered by `/` at the start of the composer, replacing those of the
-   * `replies` attribute. Rejects (and changes nothing) for anything but a list of replies.
+   * `replies` attribute. Rejects (and changes nothing) for anything but a list of replies, or when
+   * no panel of that id is mounted.
    */
   setReplies(replies: ChatHubSavedReply[]): Promise<void>;
   /** Subscribes to `ready`, `error`, `unread`, `message`, `connection` or `destroyed`; returns the unsubscribe. */

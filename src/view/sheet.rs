@@ -21,23 +21,28 @@ impl Drop for Sheet {
     }
 }
 
+/// The shortcut `e` is, with focus in a text field (`typing`) or not.
+fn find(e: &KeyboardEvent, typing: bool) -> Option<Cmd> {
+    let (key, code) = (e.key(), e.code());
+    let press = Press {
+        key: &key,
+        code: &code,
+        alt: e.alt_key(),
+        ctrl: e.ctrl_key(),
+        shift: e.shift_key(),
+        meta: e.meta_key(),
+    };
+    keys::find(&press, typing)
+}
+
 impl Ui {
     /// Runs the shortcut `e` is, if any: true when it did something (the key is then the panel's).
     pub(super) fn shortcut(&self, t: &Element, e: &KeyboardEvent) -> bool {
         if e.is_composing() || !self.is_open() {
             return false;
         }
-        let (key, code) = (e.key(), e.code());
-        let press = Press {
-            key: &key,
-            code: &code,
-            alt: e.alt_key(),
-            ctrl: e.ctrl_key(),
-            shift: e.shift_key(),
-            meta: e.meta_key(),
-        };
         let typing = is(t, &self.composer) || is(t, &self.search);
-        let done = keys::find(&press, typing).is_some_and(|cmd| self.command(cmd));
+        let done = find(e, typing).is_some_and(|cmd| self.command(cmd));
         if done {
             e.prevent_default();
         }
@@ -156,18 +161,9 @@ impl Ui {
         if !self.sheet_open() {
             return false;
         }
-        let (key, code) = (e.key(), e.code());
-        let press = Press {
-            key: &key,
-            code: &code,
-            alt: e.alt_key(),
-            ctrl: e.ctrl_key(),
-            shift: e.shift_key(),
-            meta: e.meta_key(),
-        };
-        match keys::find(&press, false) {
+        match find(e, false) {
             Some(Cmd::Escape | Cmd::Sheet) => self.toggle_sheet(),
-            _ if key == "Tab" => {
+            _ if e.key() == "Tab" => {
                 if let Some(s) = self.sheet.borrow().as_ref() {
                     focus(&s.close);
                 }

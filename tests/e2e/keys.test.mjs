@@ -443,6 +443,8 @@ test('setReplies in the JS API; a bad URL or bad JSON tells the operator and not
     ]));
     const refused = await page.evaluate(() => window.ChatHub.get().setReplies({ not: 'a list' }).then(() => 'resolved', (e) => `rejected: ${e.message}`));
     assert.match(refused, /^rejected: setReplies: expected a list/);
+    const nobody = await page.evaluate(() => window.ChatHub.get('operator-chat-panel-script-none').setReplies([]).then(() => 'resolved', (e) => `rejected: ${e.message}`));
+    assert.equal(nobody, 'rejected: setReplies: no panel operator-chat-panel-script-none');
     await openChat($, chatId);
     await $('textarea').focus();
     await page.keyboard.type('/');
