@@ -99,6 +99,11 @@ impl Ui {
             }
         }
         *self.picker.shown.borrow_mut() = found;
+        // Labelled on each showing: the language may have arrived since it was built.
+        attrs(
+            &list,
+            &[("aria-label", self.strings.borrow().get("replies.label"))],
+        );
         hide(&list, false);
         attrs(
             &self.composer,
@@ -111,12 +116,7 @@ impl Ui {
         let list = self.doc.create_element("ul").expect_throw("ul");
         attrs(
             &list,
-            &[
-                ("id", LIST_ID),
-                ("class", "replies"),
-                ("role", "listbox"),
-                ("aria-label", self.strings.borrow().get("replies.label")),
-            ],
+            &[("id", LIST_ID), ("class", "replies"), ("role", "listbox")],
         );
         let _ = self
             .form
@@ -228,6 +228,8 @@ impl Ui {
     /// Puts a filled-in reply into the composer as the open chat's draft. A placeholder still in it
     /// (a name the panel does not know) is selected, for the operator to type over.
     pub fn insert_reply(&self, text: &str) {
+        // A reply that itself starts with `/` does not open the list again.
+        *self.picker.dismissed.borrow_mut() = Some(text.to_owned());
         self.composer.set_value(text);
         focus(&self.composer);
         self.count();

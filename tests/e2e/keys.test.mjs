@@ -440,6 +440,7 @@ test('setReplies in the JS API; a bad URL or bad JSON tells the operator and not
     await page.evaluate(() => window.ChatHub.get().setReplies([
       { shortcut: 'thanks', title: 'Thanks', text: 'Thanks, {client}! {operator}' },
       { shortcut: 'wait', title: 'One moment', text: 'One moment please.' },
+      { shortcut: 'cmd', title: 'Command', text: '/restart is on its way' },
     ]));
     const refused = await page.evaluate(() => window.ChatHub.get().setReplies({ not: 'a list' }).then(() => 'resolved', (e) => `rejected: ${e.message}`));
     assert.match(refused, /^rejected: setReplies: expected a list/);
@@ -449,10 +450,18 @@ test('setReplies in the JS API; a bad URL or bad JSON tells the operator and not
     await $('textarea').focus();
     await page.keyboard.type('/');
     let c = await until(() => combo(page), (v) => v.visible);
-    assert.deepEqual(c.options.map((o) => o.title), ['Thanks', 'One moment'], 'the bad call changed nothing');
+    assert.deepEqual(c.options.map((o) => o.title), ['Thanks', 'One moment', 'Command'], 'the bad call changed nothing');
     await page.keyboard.press('Enter');
     c = await until(() => combo(page), (v) => !v.visible);
     assert.equal(c.value, 'Thanks, Bea Broken! Olena');
+    // A reply that starts with / is text once inserted: the list does not open on it again.
+    await clearComposer(page);
+    await page.keyboard.type('/cmd');
+    await until(() => combo(page), (v) => v.options.length === 1);
+    await page.keyboard.press('Enter');
+    await sleep(GRACE);
+    c = await combo(page);
+    assert.deepEqual([c.value, c.visible], ['/restart is on its way', false]);
     assert.deepEqual(fetched, [], 'the attribute was never fetched');
     assert.deepEqual(errors, []);
     await page.close();
