@@ -21,6 +21,10 @@ pub enum Cmd {
     Copy,
     Attach,
     Write,
+    /// Back to the list (narrow screens).
+    Back,
+    /// Dismiss the notice line.
+    Dismiss,
     /// Listed in the sheet only: the list's, the composer's and the saved replies' own keys are
     /// handled where they act.
     Listed,
@@ -74,6 +78,7 @@ pub const TABLE: &[Shortcut] = &[
     k("Alt+S", Search, "search.label", 0, P),
     k("Alt+F", Filter, "keys.filter", 0, P),
     k("Alt+O", Sort, "keys.sort", 0, P),
+    k("Alt+D", Dismiss, "dismiss", 0, P),
     k("ArrowUp", Listed, "keys.move", 1, L),
     k("ArrowDown", Listed, "keys.move", 1, L),
     k("Enter", Listed, "keys.open", 1, L),
@@ -85,6 +90,7 @@ pub const TABLE: &[Shortcut] = &[
     k("Alt+R", Reopen, "keys.reopen", 1, P),
     k("Alt+L", Latest, "keys.latest", 1, P),
     k("Alt+H", Copy, "phone.copy", 1, P),
+    k("Alt+B", Back, "back", 1, P),
     k("Alt+M", Write, "keys.write", 2, P),
     k("Alt+A", Attach, "attach", 2, P),
     k("Enter", Listed, "send", 2, L),
@@ -197,6 +203,8 @@ mod tests {
             ("KeyH", Copy),
             ("KeyM", Write),
             ("KeyA", Attach),
+            ("KeyB", Back),
+            ("KeyD", Dismiss),
             ("ArrowDown", NextChat),
             ("ArrowUp", PrevChat),
         ] {
@@ -264,7 +272,7 @@ mod tests {
     fn the_table_is_complete_and_consistent() {
         let actions = [
             Sheet, Escape, Search, Filter, Sort, Next, NextChat, PrevChat, Close, Pause, Reopen,
-            Latest, Copy, Attach, Write,
+            Latest, Copy, Attach, Write, Back, Dismiss,
         ];
         for cmd in actions {
             assert!(TABLE.iter().any(|s| s.cmd == cmd), "{cmd:?} has no key");
@@ -293,7 +301,7 @@ mod tests {
             }
         }
         let names = |i: usize| TABLE[i].parts().map(shown).collect::<Vec<_>>();
-        assert_eq!(names(10), ["Alt", "↓"]);
+        assert_eq!(names(11), ["Alt", "↓"]);
         assert_eq!(names(1), ["Ctrl", "/"]);
     }
 }

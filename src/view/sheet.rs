@@ -94,6 +94,16 @@ impl Ui {
             }
             Cmd::Attach if form => self.file.click(),
             Cmd::Write if form => focus(&self.composer),
+            Cmd::Dismiss if !hidden(&self.dismiss) => self.clear_notice(),
+            // The back button shows on narrow screens only; its click handler moves focus.
+            Cmd::Back => match self.head.query_selector(".back") {
+                Ok(Some(b)) if b.client_width() > 0 => {
+                    if let Some(b) = b.dyn_ref::<HtmlElement>() {
+                        b.click();
+                    }
+                }
+                _ => return false,
+            },
             _ => return false,
         }
         true

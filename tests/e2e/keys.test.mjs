@@ -140,6 +140,11 @@ test('the shortcut sheet: ? and Ctrl+/ open it from the keyboard, it lists every
       ['Reopen the chat', 'Alt+R'],
       ['Search chats', 'Alt+S'],
       ['Change the order of the chats', 'Alt+O'],
+      ['Dismiss notice', 'Alt+D'],
+      ['Back to chats', 'Alt+B'],
+      ['Copy phone number', 'Alt+H'],
+      ['Go to the reply box', 'Alt+M'],
+      ['Filter chats by status', 'Alt+F'],
       ['Open the next chat in the list', 'Alt+↓'],
       ['Open the previous chat in the list', 'Alt+↑'],
       ['Jump to the newest message', 'Alt+L'],
@@ -290,6 +295,9 @@ test('every action from the keyboard alone; none fires while typing in the compo
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
     await page.keyboard.press('Alt+KeyH');
     await $('.note[data-shown] .note-text').getByText(/^Copied \+/).waitFor({ timeout: 10000 });
+    // Alt+D dismisses the notice line.
+    await page.keyboard.press('Alt+KeyD');
+    await $('.note[data-shown]').waitFor({ state: 'detached', timeout: 5000 });
     // Alt+A opens the file chooser.
     const chooser = page.waitForEvent('filechooser', { timeout: 10000 });
     await page.keyboard.press('Alt+KeyA');
@@ -300,6 +308,19 @@ test('every action from the keyboard alone; none fires while typing in the compo
     assert.equal((await focused(page)).cls, 'launcher');
     assert.deepEqual(errors, []);
     await page.close();
+
+    // On a phone the list and the thread take turns: Alt+B goes back to the list.
+    const phone = await panelPage(browser, srv, { token, viewport: { width: 390, height: 800 } });
+    await phone.$('button.chat').first().waitFor({ timeout: 15000 });
+    await tabIntoPanel(phone.page);
+    await phone.page.keyboard.press('Alt+ArrowDown');
+    await phone.$('.body[data-open]').waitFor({ state: 'attached', timeout: 10000 });
+    await phone.page.keyboard.press('Shift+Tab');
+    await phone.page.keyboard.press('Alt+KeyB');
+    await phone.$('.body:not([data-open])').waitFor({ state: 'attached', timeout: 10000 });
+    assert.ok((await focused(phone.page)).inSide, 'focus is back in the list');
+    assert.deepEqual(phone.errors, []);
+    await phone.page.close();
   } finally { await srv.stop(); }
 });
 
