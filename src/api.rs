@@ -207,4 +207,5 @@ pub async fn text(url: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::Network)
 }
 
+/// A language's strings beside the wasm.
 pub use text as locale;

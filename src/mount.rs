@@ -88,9 +88,8 @@ pub fn set_open(id: &str, open: Option<bool>) {
 /// such panel, is refused with an error and changes nothing.
 #[wasm_bindgen(js_name = setReplies)]
 pub fn set_replies(id: &str, list: JsValue) -> Result<(), js_sys::Error> {
-    let parsed = js_sys::JSON::stringify(&list)
-        .ok()
-        .and_then(|text| crate::replies::parse(&String::from(text)));
+    let items = serde_wasm_bindgen::from_value(list).ok();
+    let parsed = items.and_then(crate::replies::from_items);
     let all = parsed.ok_or_else(|| {
         js_sys::Error::new("setReplies: expected a list of {shortcut, title, text}")
     })?;

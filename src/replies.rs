@@ -21,7 +21,11 @@ pub struct Reply {
 /// The list from its JSON text. Items that are not replies (no `text`, wrong types) are skipped;
 /// `None` when the text is not a JSON list, or nothing in it is a reply.
 pub fn parse(json: &str) -> Option<Vec<Reply>> {
-    let items: Vec<Raw> = crate::json::from_str(json)?;
+    from_items(crate::json::from_str(json)?)
+}
+
+/// [`parse`] for a list already read (`setReplies`' argument).
+pub fn from_items(items: Vec<Raw>) -> Option<Vec<Reply>> {
     let replies: Vec<Reply> = items
         .iter()
         .filter_map(Raw::decode::<Reply>)

@@ -9,8 +9,8 @@
 //! caller's borrow of the state.
 //!
 //! This module builds the DOM and owns the panel's frame (open/close, connection, notice, labels);
-//! `list` draws the chats, `thread` the open chat, `input` answers the operator's events and
-//! `dates` formats times.
+//! `list` draws the chats, `thread` the open chat, `input` answers the operator's events, `sheet`
+//! the keyboard shortcuts and their sheet, `replies` the saved replies, and `dates` formats times.
 
 mod dates;
 mod input;
@@ -503,7 +503,7 @@ impl Ui {
         hide(&notify, true);
         let bell = icon(doc, &notify, BELL);
         let keys = button(doc, &header, Action::Keys, KEYBOARD);
-        attrs(&keys, &[("aria-keyshortcuts", "?")]);
+        attrs(&keys, &[("aria-keyshortcuts", "? Control+/")]);
         b.push((keys, "aria-label", "keys.sheet"));
         let close = button(doc, &header, Action::Close, CLOSE);
         b.push((close, "aria-label", "close"));
