@@ -116,8 +116,14 @@ pub struct Press<'a> {
 impl Shortcut {
     /// The key names of `keys`, modifiers first.
     pub fn parts(&self) -> impl Iterator<Item = &'static str> {
-        // A lone "+" is not a key here; "/" and "?" are.
-        self.keys.split('+')
+        // By byte rather than `str::split`, whose searcher the wasm would carry for this alone.
+        let mut rest = Some(self.keys);
+        core::iter::from_fn(move || {
+            let now = rest?;
+            let (part, more) = crate::text::split_once(now, b'+').unwrap_or((now, ""));
+            rest = (part.len() < now.len()).then_some(more);
+            Some(part)
+        })
     }
 
     fn matches(&self, p: &Press) -> bool {
