@@ -230,10 +230,14 @@ fn messages_path(chat_id: u64, before: Option<u64>) -> String {
     path
 }
 
-/// A language's strings, beside the wasm: an absolute URL, fetched without the token.
-pub async fn locale(url: &str) -> Result<String, ApiError> {
+/// A text file that is not the API's (a language's strings beside the wasm, the host's saved
+/// replies), fetched without the token.
+pub async fn text(url: &str) -> Result<String, ApiError> {
     match fetch(Request::get(url), None, Want::Text).await? {
         Body::Text(text) => Ok(text),
         _ => Err(ApiError::Body),
     }
 }
+
+/// A language's strings beside the wasm.
+pub use text as locale;

@@ -106,7 +106,27 @@ notice.copied=Copied {name}
 colleague.typing={name} is typing in this chat…
 colleague.replied={name} just replied in this chat
 thread.unread=New messages
-thread.arrived=↓ {n} new";
+thread.arrived=↓ {n} new
+keys.title=Keyboard shortcuts
+keys.general=General
+keys.sheet=Show the keyboard shortcuts
+keys.escape=Close the shortcuts, the saved replies or the panel
+keys.filter=Filter chats by status
+keys.sort=Change the order of the chats
+keys.move=Move through the chats
+keys.open=Open the chat
+keys.down=Open the next chat in the list
+keys.up=Open the previous chat in the list
+keys.close=Close the chat and move on
+keys.pause=Pause the chat and move on
+keys.reopen=Reopen the chat
+keys.latest=Jump to the newest message
+keys.write=Go to the reply box
+keys.newline=New line
+keys.replies=Saved replies: type / at the start of a message
+keys.pick=Choose a saved reply and insert it
+replies.label=Saved replies
+notice.replies_failed=The saved replies could not be loaded.";
 
 /// The English pairs, in order.
 fn english() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -220,27 +240,7 @@ impl Strings {
     /// [`Strings::get`] with each `{name}` replaced by its value from `args`, in one pass: values are
     /// not scanned again, and a placeholder without a value stays as it is.
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut rest = self.get(key);
-        let mut out = String::with_capacity(rest.len());
-        while let Some((before, after)) = split_once(rest, b'{') {
-            out.push_str(before);
-            let arg = split_once(after, b'}').and_then(|(name, tail)| {
-                let value = args.iter().find(|(k, _)| *k == name)?.1;
-                Some((value, tail))
-            });
-            match arg {
-                Some((value, tail)) => {
-                    out.push_str(value);
-                    rest = tail;
-                }
-                None => {
-                    out.push('{');
-                    rest = after;
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+        crate::text::fill(self.get(key), args)
     }
 }
 

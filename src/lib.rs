@@ -10,6 +10,8 @@
 //! - [`media`]: attachments as the hub takes them;
 //! - [`token`]: reading a token's expiry and operator before connecting;
 //! - [`i18n`]: every visible string;
+//! - [`keys`]: the keyboard shortcuts, as a table;
+//! - [`replies`]: saved replies: the list, what `/` finds, placeholders filled;
 //! - [`text`]: small number and string helpers.
 //!
 //! Browser shell, tested with `wasm_bindgen_test`:
@@ -24,8 +26,10 @@ pub mod backoff;
 pub mod codec;
 pub mod i18n;
 pub mod json;
+pub mod keys;
 pub mod media;
 pub mod model;
+pub mod replies;
 pub mod state;
 pub mod text;
 pub mod token;

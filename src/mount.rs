@@ -84,6 +84,21 @@ pub fn set_open(id: &str, open: Option<bool>) {
     }
 }
 
+/// `ChatHub.get(id).setReplies(list)`: a list of `{shortcut, title, text}`; anything else, or no
+/// such panel, is refused with an error and changes nothing.
+#[wasm_bindgen(js_name = setReplies)]
+pub fn set_replies(id: &str, list: JsValue) -> Result<(), js_sys::Error> {
+    let items = serde_wasm_bindgen::from_value(list).ok();
+    let parsed = items.and_then(crate::replies::from_items);
+    let all = parsed.ok_or_else(|| {
+        js_sys::Error::new("setReplies: expected a list of {shortcut, title, text}")
+    })?;
+    let panel = find(&|p| p.id() == id, false).pop();
+    let panel = panel.ok_or_else(|| js_sys::Error::new(&["setReplies: no panel ", id].concat()))?;
+    panel.set_replies(all);
+    Ok(())
+}
+
 /// `ChatHub.get(id).ready`, or `undefined` when no such panel is mounted.
 #[wasm_bindgen]
 pub fn ready(id: &str) -> Option<js_sys::Promise> {

@@ -27,6 +27,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CustomEvent, CustomEventInit, Document, Element, ErrorEvent, ErrorEventInit};
 
+mod replies;
+
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
 const TICK_MS: u32 = 2_000;
 /// How often the list's waiting times are redrawn: they show whole minutes.
@@ -627,6 +629,8 @@ impl Inner {
             UiEvent::Close => return self.show(false),
             UiEvent::Sort(sort) => return self.set_sort(sort),
             UiEvent::Copy(text) => return self.copy(text),
+            UiEvent::LoadReplies => return self.load_replies(),
+            UiEvent::Reply(text) => return self.fill_reply(&text),
             UiEvent::NextWaiting => Msg::NextWaiting,
             UiEvent::StatusAndNext(status) => Msg::StatusAndNext(status),
         };
@@ -826,7 +830,7 @@ impl Inner {
         };
         let weak = Rc::downgrade(self);
         self.tasks.spawn(Box::pin(async move {
-            let Ok(text) = api::locale(&url).await else {
+            let Ok(text) = api::text(&url).await else {
                 return;
             };
             let Some(p) = weak.upgrade() else { return };

@@ -43,6 +43,32 @@ pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
     Some((&s[..i], &s[i + 1..]))
 }
 
+/// `template` with each `{name}` replaced by its value from `args`, in one pass: values are not
+/// scanned again, and a placeholder without a value stays as it is.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut rest = template;
+    let mut out = String::with_capacity(rest.len());
+    while let Some((before, after)) = split_once(rest, b'{') {
+        out.push_str(before);
+        let arg = split_once(after, b'}').and_then(|(name, tail)| {
+            let value = args.iter().find(|(k, _)| *k == name)?.1;
+            Some((value, tail))
+        });
+        match arg {
+            Some((value, tail)) => {
+                out.push_str(value);
+                rest = tail;
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,26 @@ pub struct Claims {
 struct Payload {
     exp: Option<u64>,
     op: Option<crate::json::Raw>,
+    /// The standard (OpenID) display-name claim, where the issuer writes one: saved replies'
+    /// `{operator}`.
+    name: Option<crate::json::Raw>,
+}
+
+/// The token's payload, unchecked.
+fn payload(token: &str) -> Option<Payload> {
+    let (_, rest) = split_once(token.trim(), b'.')?;
+    let (payload, signature) = split_once(rest, b'.')?;
+    if split_once(signature, b'.').is_some() {
+        return None;
+    }
+    let text = String::from_utf8(base64url(payload)?).ok()?;
+    crate::json::from_str(&text)
+}
+
+/// The operator's name from the token's `name` claim, when it has a non-blank one.
+pub fn name(token: &str) -> Option<String> {
+    let name: String = payload(token)?.name?.decode()?;
+    Some(name.trim().to_owned()).filter(|n| !n.is_empty())
 }
 
 /// Checks `token` at `now_secs` (Unix seconds). Tokens without `exp` are taken as valid.
@@ -39,14 +59,7 @@ pub fn inspect(token: &str, now_secs: u64) -> Result<Claims, TokenProblem> {
             operator: Some(1),
         });
     }
-    let (_, rest) = split_once(token.trim(), b'.').ok_or(TokenProblem::Invalid)?;
-    let (payload, signature) = split_once(rest, b'.').ok_or(TokenProblem::Invalid)?;
-    if split_once(signature, b'.').is_some() {
-        return Err(TokenProblem::Invalid);
-    }
-    let bytes = base64url(payload).ok_or(TokenProblem::Invalid)?;
-    let text = String::from_utf8(bytes).map_err(|_| TokenProblem::Invalid)?;
-    let payload: Payload = crate::json::from_str(&text).ok_or(TokenProblem::Invalid)?;
+    let payload = payload(token).ok_or(TokenProblem::Invalid)?;
     let read = Claims {
         exp: payload.exp,
         // Another issuer may use `op` otherwise: then the operator is simply unknown.
@@ -104,6 +117,19 @@ mod tests {
         // {"alg":"HS256"} . {"op":7,"exp":2000000000} . sig
         let t = "eyJhbGciOiJIUzI1NiJ9.eyJvcCI6NywiZXhwIjoyMDAwMDAwMDAwfQ.c2ln";
         assert_eq!(inspect(t, 0).unwrap().operator, Some(7));
+    }
+
+    #[test]
+    fn reads_the_name_claim() {
+        // {"alg":"HS256"} . {"op":7,"name":" Olena "} . sig
+        let t = "eyJhbGciOiJIUzI1NiJ9.eyJvcCI6NywibmFtZSI6IiBPbGVuYSAifQ.c2ln";
+        assert_eq!(name(t).as_deref(), Some("Olena"));
+        assert_eq!(name(GOOD), None);
+        assert_eq!(name(DEV_TOKEN), None);
+        // {"name":3}: not a string, no name; the token itself stays usable.
+        let t = "eyJhbGciOiJIUzI1NiJ9.eyJuYW1lIjozfQ.c2ln";
+        assert_eq!(name(t), None);
+        assert!(inspect(t, 0).is_ok());
     }
 
     #[test]

@@ -8,4 +8,6 @@ script.src = '/operator-chat-panel/widget-script.js';
 script.setAttribute('token', token);
 script.setAttribute('api', location.origin);
 script.setAttribute('open', '');
+// Saved replies: type / at the start of a message.
+script.setAttribute('replies', '/replies.json');
 document.head.appendChild(script);

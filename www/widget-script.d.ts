@@ -19,7 +19,7 @@ export type ChatHubConnectionState = 'connecting' | 'connected' | 'reconnecting'
 
 export interface ChatHubEventDetails {
   ready: undefined;
-  error: { code: 'token_expired' | 'token_invalid' | 'unsupported_browser' | 'send_failed' | 'request_failed' | string; message: string };
+  error: { code: 'token_expired' | 'token_invalid' | 'unsupported_browser' | 'send_failed' | 'request_failed' | 'replies_failed' | string; message: string };
   unread: { count: number };
   message: ChatHubMessage;
   connection: { state: ChatHubConnectionState };
@@ -27,6 +27,15 @@ export interface ChatHubEventDetails {
 }
 
 export type ChatHubEventName = keyof ChatHubEventDetails | `chathub:${keyof ChatHubEventDetails}`;
+
+/** A saved reply. `{client}` and `{operator}` in `text` are filled in when it is inserted. */
+export interface ChatHubSavedReply {
+  /** What the operator types after `/` to find it (with or without the `/`). */
+  shortcut?: string;
+  /** Shown in the list; defaults to the shortcut. */
+  title?: string;
+  text: string;
+}
 
 export interface ChatHubPanel {
   open(): Promise<void>;
@@ -36,6 +45,12 @@ export interface ChatHubPanel {
   destroy(): Promise<void>;
   /** Sets the script's token attribute; the panel reconnects and keeps its state. */
   setToken(token: string): void;
+  /**
+   * Sets the saved replies offered by `/` at the start of the composer, replacing those of the
+   * `replies` attribute. Rejects (and changes nothing) for anything but a list of replies, or when
+   * no panel of that id is mounted.
+   */
+  setReplies(replies: ChatHubSavedReply[]): Promise<void>;
   /** Subscribes to `ready`, `error`, `unread`, `message`, `connection` or `destroyed`; returns the unsubscribe. */
   on<K extends keyof ChatHubEventDetails>(
     event: K | `chathub:${K}`,

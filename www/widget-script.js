@@ -44,6 +44,7 @@ window.ChatHub = Object.freeze({
       toggle: () => later((w) => w.setOpen(id, undefined)),
       destroy: () => later((w) => w.destroy(id)),
       setToken: (token) => el()?.setAttribute('token', token),
+      setReplies: (list) => later((w) => w.setReplies(id, list)),
       on(name, fn) {
         const target = el();
         const handler = (e) => fn(e.detail, e);

@@ -45,6 +45,7 @@ impl Ui {
             };
             self.counter.set_text_content(Some(&line));
         }
+        self.replies_sync();
     }
 
     /// Sizes the composer to its text, from one line up to `MAX_LINES`, then it scrolls. Through
@@ -75,7 +76,7 @@ impl Ui {
         }
     }
 
-    fn open_chat(&self, b: &Element, keyboard: bool) {
+    pub(super) fn open_chat(&self, b: &Element, keyboard: bool) {
         if let Some(id) = b.get_attribute("data-chat").and_then(|id| parse(&id)) {
             (self.on)(UiEvent::Open(id));
             if keyboard {
@@ -125,50 +126,32 @@ impl Ui {
                     on(UiEvent::Copy(phone));
                 }
             }
+            Action::Keys => self.toggle_sheet(),
         }
     }
 
     /// Opens the next waiting chat and puts the caret in its composer, ready to answer.
-    fn next_waiting(&self) {
+    pub(super) fn next_waiting(&self) {
         (self.on)(UiEvent::NextWaiting);
         if !hidden(&self.form) {
             focus(&self.composer);
         }
     }
 
-    /// The queue's shortcuts: Alt+N next waiting, Alt+C close and Alt+P pause (each moving on).
-    /// The listener sits inside the shadow root, so they act only while focus is in the panel, and
-    /// they work in the composer too, since answering a queue happens there. Matched by `code`, so
-    /// a layout (or macOS's Option characters) does not change them.
-    fn shortcut(&self, e: &KeyboardEvent) -> bool {
-        if !e.alt_key() || e.ctrl_key() || e.meta_key() || e.shift_key() {
-            return false;
-        }
-        match e.code().as_str() {
-            "KeyN" => self.next_waiting(),
-            "KeyC" | "KeyP" if self.shown_chat.get().is_some() => {
-                let status = if e.code() == "KeyC" { 4 } else { 3 };
-                (self.on)(UiEvent::StatusAndNext(status));
-                if !hidden(&self.form) {
-                    focus(&self.composer);
-                }
-            }
-            _ => return false,
-        }
-        e.prevent_default();
-        true
-    }
-
     pub(super) fn key(&self, e: &Event) {
         let (Some(t), Some(e)) = (target(e), e.dyn_ref::<KeyboardEvent>()) else {
             return;
         };
-        if self.shortcut(e) {
+        // The sheet, then the saved replies, take their keys first; then the shortcut table
+        // (sheet.rs, crate::keys), which also closes the panel on Escape.
+        if self.sheet_key(e)
+            || (is(&t, &self.composer) && self.replies_key(e))
+            || self.shortcut(&t, e)
+        {
             return;
         }
         let key = e.key();
         match key.as_str() {
-            "Escape" => (self.on)(UiEvent::Close),
             "Enter" if is(&t, &self.composer) && !e.shift_key() && !e.is_composing() => {
                 e.prevent_default();
                 self.submit();

@@ -10,12 +10,15 @@
 //!
 //! This module builds the DOM and owns the panel's frame (open/close, connection, notice, labels);
 //! `list` draws the chats, `thread` the open chat, `input` answers the operator's events,
-//! `attach` takes files into the composer (with listeners of its own) and `dates` formats times.
+//! `attach` takes files into the composer (with listeners of its own), `sheet` the keyboard
+//! shortcuts and their sheet, `replies` the saved replies, and `dates` formats times.
 
 mod attach;
 mod dates;
 mod input;
 mod list;
+mod replies;
+mod sheet;
 mod thread;
 
 use crate::dom::{attrs, child, flag, has, text, Listener};
@@ -45,6 +48,7 @@ const CLOSE: &str =
     "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6z";
 const BACK: &str = "M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z";
 const CLIP: &str = "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z";
+const KEYBOARD: &str = "M20 5H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm-9 3h2v2h-2zm0 3h2v2h-2zM8 8h2v2H8zm0 3h2v2H8zm-1 2H5v-2h2zm0-3H5V8h2zm9 7H8v-2h8zm0-4h-2v-2h2zm0-3h-2V8h2zm3 3h-2v-2h2zm0-3h-2V8h2z";
 const COPY: &str = "M16 1H4a2 2 0 0 0-2 2v14h2V3h12V1zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm0 16H8V7h11v14z";
 /// The shortcuts, as `aria-keyshortcuts` writes them (the keys are matched by `KeyboardEvent.code`,
 /// so they work whatever the keyboard layout).
@@ -97,6 +101,10 @@ pub enum UiEvent {
     },
     /// The attachment preview's remove button.
     Detach(u64),
+    /// The saved replies are needed for the first time: fetch them, then [`Ui::set_replies`].
+    LoadReplies,
+    /// A saved reply was chosen: fill in its placeholders, then [`Ui::insert_reply`].
+    Reply(String),
     /// The desktop-notification button.
     Notify,
     /// A media message needs its bytes: hand them to [`Ui::media_ready`].
@@ -129,10 +137,13 @@ enum Action {
     Copy,
     /// "↓ N new": jump to the newest message.
     Latest,
+    /// Open or close the shortcut sheet.
+    Keys,
 }
 
 impl Action {
-    const ALL: [Action; 12] = [
+    const ALL: [Action; 13] = [
+        Action::Keys,
         Action::Latest,
         Action::Next,
         Action::Copy,
@@ -162,6 +173,7 @@ impl Action {
             Action::Next => "next",
             Action::Copy => "copy",
             Action::Latest => "latest",
+            Action::Keys => "keys",
         }
     }
 
@@ -426,6 +438,9 @@ pub struct Ui {
     /// Events found while drawing, sent once the caller's borrow of the state is over.
     later: RefCell<Vec<UiEvent>>,
     search_timer: RefCell<Option<Timeout>>,
+    /// The shortcut sheet, built when first opened.
+    sheet: RefCell<Option<sheet::Sheet>>,
+    picker: replies::Picker,
     _listeners: Vec<Listener>,
 }
 
@@ -497,6 +512,9 @@ impl Ui {
         let notify = button(doc, &header, Action::Notify, "");
         hide(&notify, true);
         let bell = icon(doc, &notify, BELL);
+        let keys = button(doc, &header, Action::Keys, KEYBOARD);
+        attrs(&keys, &[("aria-keyshortcuts", "? Control+/")]);
+        b.push((keys, "aria-label", "keys.sheet"));
         let close = button(doc, &header, Action::Close, CLOSE);
         b.push((close, "aria-label", "close"));
 
@@ -597,7 +615,17 @@ impl Ui {
         tab_stop(&file, false);
         b.push((file.clone(), "aria-label", "attach"));
         let composer = child(doc, &form, "textarea", "");
-        attrs(&composer, &[("rows", "1"), ("aria-describedby", "left")]);
+        // A combobox for the saved replies (replies.rs).
+        attrs(
+            &composer,
+            &[
+                ("rows", "1"),
+                ("aria-describedby", "left"),
+                ("role", "combobox"),
+                ("aria-expanded", "false"),
+                ("aria-autocomplete", "list"),
+            ],
+        );
         b.push((composer.clone(), "aria-label", "composer.label"));
         b.push((composer.clone(), "placeholder", "composer.placeholder"));
         let send = button(doc, &form, Action::Send, "");
@@ -674,6 +702,8 @@ impl Ui {
             asked: RefCell::new(Vec::new()),
             later: RefCell::new(Vec::new()),
             search_timer: RefCell::new(None),
+            sheet: RefCell::new(None),
+            picker: replies::Picker::default(),
         });
         ui.preview.listen(&ui.me, &ui.composer);
         ui.relabel();
@@ -693,6 +723,7 @@ impl Ui {
         *self.strings.borrow_mut() = strings;
         self.stale.set(true);
         self.relabel();
+        self.sheet_relabel();
     }
 
     fn relabel(&self) {
