@@ -5,8 +5,10 @@ use crate::json::Raw;
 use crate::state::State;
 use serde::Deserialize;
 
-/// The most the list shows at once: enough to choose from, never a DOM of thousands.
-pub const SHOWN: usize = 30;
+/// The most the list shows at once. It does not scroll: the composer is a text box, not a
+/// combobox, so a scrolling list would be a region the keyboard cannot reach (arrows move within
+/// what is shown); typing more narrows it.
+pub const SHOWN: usize = 6;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Reply {

@@ -615,15 +615,14 @@ impl Ui {
         tab_stop(&file, false);
         b.push((file.clone(), "aria-label", "attach"));
         let composer = child(doc, &form, "textarea", "");
-        // A combobox for the saved replies (replies.rs).
+        // A text box that suggests saved replies from a listbox (replies.rs).
         attrs(
             &composer,
             &[
                 ("rows", "1"),
                 ("aria-describedby", "left"),
-                ("role", "combobox"),
-                ("aria-expanded", "false"),
                 ("aria-autocomplete", "list"),
+                ("aria-haspopup", "listbox"),
             ],
         );
         b.push((composer.clone(), "aria-label", "composer.label"));

@@ -1,6 +1,8 @@
-//! Saved replies in the composer: `/` at its start opens a list filtered by what follows (the
-//! WAI-ARIA combobox pattern: the textarea is the combobox, the list a listbox whose active option
-//! is `aria-activedescendant`, so focus never leaves the text). Arrows move, Enter or Tab insert,
+//! Saved replies in the composer: `/` at its start opens a list filtered by what follows (a text
+//! box with a listbox of suggestions: `aria-autocomplete=list`, the list named by `aria-controls`
+//! while it shows, its active option by `aria-activedescendant`, so focus never leaves the text).
+//! A `<textarea>` cannot take the combobox role or `aria-expanded` (ARIA in HTML), so a multi-line
+//! composer uses the text box form of the pattern. Arrows move, Enter or Tab insert,
 //! Escape closes, a click inserts. The list is built the first time it shows, and the replies are
 //! asked of the panel only then.
 
@@ -105,10 +107,7 @@ impl Ui {
             &[("aria-label", self.strings.borrow().get("replies.label"))],
         );
         hide(&list, false);
-        attrs(
-            &self.composer,
-            &[("aria-expanded", "true"), ("aria-controls", LIST_ID)],
-        );
+        attrs(&self.composer, &[("aria-controls", LIST_ID)]);
         self.replies_activate(0);
     }
 
@@ -136,7 +135,7 @@ impl Ui {
             hide(&list, true);
             clear(&list);
         }
-        attrs(&self.composer, &[("aria-expanded", "false")]);
+        let _ = self.composer.remove_attribute("aria-controls");
         let _ = self.composer.remove_attribute("aria-activedescendant");
     }
 
