@@ -375,7 +375,7 @@ mod view {
             "no src before the bytes"
         );
         let made = root
-            .query_selector_all("img:not(.preview), script, b, style")
+            .query_selector_all("img:not(.preview, .thumb), script, b, style")
             .unwrap()
             .length();
         assert_eq!(made, 0, "no element was made from text");

@@ -26,7 +26,7 @@ pub struct Preview {
     shown: RefCell<Option<(String, Option<String>)>>,
     /// dragenter minus dragleave over the thread: its children pass the drag between them.
     depth: Cell<u32>,
-    /// Paste, drag and drop, and the remove button; removed with the preview.
+    /// Paste, drag and drop; removed with the preview.
     listeners: RefCell<Vec<Listener>>,
 }
 
@@ -44,10 +44,7 @@ impl Preview {
         let about = child(doc, &frame, "span", "about");
         let name = child(doc, &about, "span", "name");
         let size = child(doc, &about, "span", "size");
-        // A plain button (no `data-action`): its own listener, so the shared click router stays as it is.
-        let remove = child(doc, &frame, "button", "remove");
-        attrs(&remove, &[("type", "button")]);
-        icon(doc, &remove, CLOSE);
+        let remove = button(doc, &frame, Action::Remove, CLOSE);
         let drop = child(doc, thread, "div", "drop");
         attrs(&drop, &[("aria-hidden", "true")]);
         hide(&drop, true);
@@ -68,12 +65,11 @@ impl Preview {
         }
     }
 
-    /// Listens for paste, drag and drop, and the remove button, holding the view weakly.
+    /// Listens for paste, drag and drop, holding the view weakly.
     pub fn listen(&self, ui: &Weak<Ui>, composer: &Element) {
         let drag = |kind| Listener::new(&self.thread, kind, handler(ui, Ui::drag));
         *self.listeners.borrow_mut() = vec![
             Listener::new(composer, "paste", handler(ui, Ui::paste)),
-            Listener::new(&self.remove, "click", handler(ui, Ui::remove_attachment)),
             drag("dragenter"),
             drag("dragover"),
             drag("dragleave"),
@@ -203,7 +199,7 @@ impl Ui {
     }
 
     /// The remove button: the file leaves the composer, and the caret goes back to the text.
-    fn remove_attachment(&self, _: &Event) {
+    pub(super) fn remove_attachment(&self) {
         if let Some(chat_id) = self.shown_chat.get() {
             (self.on)(UiEvent::Detach(chat_id));
             focus(&self.composer);

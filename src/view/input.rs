@@ -127,6 +127,7 @@ impl Ui {
                 }
             }
             Action::Keys => self.toggle_sheet(),
+            Action::Remove => self.remove_attachment(),
         }
     }
 

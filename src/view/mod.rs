@@ -139,11 +139,14 @@ enum Action {
     Latest,
     /// Open or close the shortcut sheet.
     Keys,
+    /// The attachment preview's remove button.
+    Remove,
 }
 
 impl Action {
-    const ALL: [Action; 13] = [
+    const ALL: [Action; 14] = [
         Action::Keys,
+        Action::Remove,
         Action::Latest,
         Action::Next,
         Action::Copy,
@@ -174,6 +177,7 @@ impl Action {
             Action::Copy => "copy",
             Action::Latest => "latest",
             Action::Keys => "keys",
+            Action::Remove => "remove",
         }
     }
 
