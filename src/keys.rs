@@ -25,6 +25,10 @@ pub enum Cmd {
     Back,
     /// Dismiss the notice line.
     Dismiss,
+    /// Send the open chat's failed messages again.
+    Retry,
+    /// The desktop-notification button.
+    Notify,
     /// Listed in the sheet only: the list's, the composer's and the saved replies' own keys are
     /// handled where they act.
     Listed,
@@ -79,6 +83,7 @@ pub const TABLE: &[Shortcut] = &[
     k("Alt+F", Filter, "keys.filter", 0, P),
     k("Alt+O", Sort, "keys.sort", 0, P),
     k("Alt+D", Dismiss, "dismiss", 0, P),
+    k("Alt+E", Notify, "keys.notify", 0, P),
     k("ArrowUp", Listed, "keys.move", 1, L),
     k("ArrowDown", Listed, "keys.move", 1, L),
     k("Enter", Listed, "keys.open", 1, L),
@@ -91,6 +96,7 @@ pub const TABLE: &[Shortcut] = &[
     k("Alt+L", Latest, "keys.latest", 1, P),
     k("Alt+H", Copy, "phone.copy", 1, P),
     k("Alt+B", Back, "back", 1, P),
+    k("Alt+T", Retry, "keys.retry", 1, P),
     k("Alt+M", Write, "keys.write", 2, P),
     k("Alt+A", Attach, "attach", 2, P),
     k("Enter", Listed, "send", 2, L),
@@ -278,7 +284,7 @@ mod tests {
     fn the_table_is_complete_and_consistent() {
         let actions = [
             Sheet, Escape, Search, Filter, Sort, Next, NextChat, PrevChat, Close, Pause, Reopen,
-            Latest, Copy, Attach, Write, Back, Dismiss,
+            Latest, Copy, Attach, Write, Back, Dismiss, Retry, Notify,
         ];
         for cmd in actions {
             assert!(TABLE.iter().any(|s| s.cmd == cmd), "{cmd:?} has no key");
@@ -307,7 +313,7 @@ mod tests {
             }
         }
         let names = |i: usize| TABLE[i].parts().map(shown).collect::<Vec<_>>();
-        assert_eq!(names(11), ["Alt", "↓"]);
+        assert_eq!(names(12), ["Alt", "↓"]);
         assert_eq!(names(1), ["Ctrl", "/"]);
     }
 }

@@ -95,6 +95,10 @@ impl Ui {
             Cmd::Attach if form => self.file.click(),
             Cmd::Write if form => focus(&self.composer),
             Cmd::Dismiss if !hidden(&self.dismiss) => self.clear_notice(),
+            Cmd::Notify if !hidden(&self.notify) && !has(&self.notify, "aria-disabled") => {
+                on(UiEvent::Notify)
+            }
+            Cmd::Retry if chat => return self.retry_all(),
             // The back button shows on narrow screens only; its click handler moves focus.
             Cmd::Back => match self.head.query_selector(".back") {
                 Ok(Some(b)) if b.client_width() > 0 => {
@@ -107,6 +111,20 @@ impl Ui {
             _ => return false,
         }
         true
+    }
+
+    /// Sends every failed message of the open chat again, oldest first; false if there is none.
+    fn retry_all(&self) -> bool {
+        let Ok(failed) = self.messages.query_selector_all("[data-action='retry']") else {
+            return false;
+        };
+        let ids: Vec<String> = elements(failed)
+            .filter_map(|b| b.get_attribute("data-retry"))
+            .collect();
+        for id in &ids {
+            (self.on)(UiEvent::Retry(id.clone()));
+        }
+        !ids.is_empty()
     }
 
     /// Opens the chat after (or before) the open one in the list, or the first one.

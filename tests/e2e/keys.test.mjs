@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, companyToken, inbound, outbound, ROOT } from './lib/server.mjs';
 import { launch, screenshot } from './lib/browser.mjs';
-import { HOST, panelPage, openChat, until, sleep, focused, events, devToken } from './lib/panel.mjs';
+import { HOST, ID, panelPage, openChat, until, sleep, focused, events, devToken, blankPage, inject, connected } from './lib/panel.mjs';
 
 const T = { timeout: 240000 };
 const GRACE = 1000;
@@ -135,6 +135,8 @@ test('the shortcut sheet: ? and Ctrl+/ open it from the keyboard, it lists every
       ['Change the order of the chats', 'Alt+O'],
       ['Dismiss notice', 'Alt+D'],
       ['Back to chats', 'Alt+B'],
+      ['Retry the failed messages', 'Alt+T'],
+      ['Desktop notifications', 'Alt+E'],
       ['Copy phone number', 'Alt+H'],
       ['Go to the reply box', 'Alt+M'],
       ['Filter chats by status', 'Alt+F'],
@@ -410,6 +412,49 @@ async function repliesScenario(label, serverArgs = []) {
     await page.close();
   } finally { await srv.stop(); rmSync(www, { recursive: true, force: true }); }
 }
+
+test('Alt+T sends the open chat\'s failed messages again, each once and in order; Alt+E asks for desktop notifications', T, async () => {
+  const srv = await startServer();
+  try {
+    const company = await companyToken(srv.url);
+    const phone = '+380509700077';
+    const { chatId } = await inbound(srv.url, company, { name: 'Tess Retry', phone, text: 'Any news?' });
+    // Two sends the server refused, as the panel keeps them across a reload (the outbox in sessionStorage).
+    const outbox = [
+      { chatId, text: 'First answer', clientMessageId: '3f0c2a4e-9b1d-4c7a-8e2f-5a6b7c8d9e11', phase: 'failed' },
+      { chatId, text: 'Second answer', clientMessageId: '3f0c2a4e-9b1d-4c7a-8e2f-5a6b7c8d9e12', phase: 'failed' },
+    ];
+    const seed = `sessionStorage.setItem(${JSON.stringify(`chathub:${ID}`)}, ${JSON.stringify(JSON.stringify({ open: chatId, drafts: [], outbox }))});
+      window.__asked = 0;
+      Object.defineProperty(Notification, 'permission', { get: () => 'default' });
+      Notification.requestPermission = () => { window.__asked++; return Promise.resolve('denied'); };`;
+    const { page, errors } = await blankPage(browser, srv, { initScripts: [seed] });
+    await inject(page, { token: await devToken(srv.url), api: srv.url, open: true });
+    await connected(page);
+    const $ = (css) => page.locator(`${HOST} ${css}`);
+    await $('.msg.out.failed').nth(1).waitFor({ timeout: 15000 });
+    const sent = async () => (await outbound(srv.url, company, { phone })).items.map((m) => m.message);
+    assert.deepEqual(await sent(), [], 'nothing went before the shortcut');
+    // From the thread (not the composer, where only the keys made for writing act).
+    await $('.messages').focus();
+    await page.keyboard.press('Alt+KeyT');
+    assert.deepEqual(await until(sent, (v) => v.length === 2), ['First answer', 'Second answer']);
+    await $('.msg.out.failed').first().waitFor({ state: 'detached', timeout: 10000 });
+    // Typed in the composer, Alt+T is not taken, and nothing goes again.
+    await $('textarea').focus();
+    await page.keyboard.press('Alt+KeyT');
+    await sleep(GRACE);
+    assert.deepEqual(await sent(), ['First answer', 'Second answer'], 'each once');
+
+    // Alt+E is the notifications button: it asks the browser, from the operator's own key press.
+    await $('.messages').focus();
+    await $('button.notify').waitFor({ state: 'visible', timeout: 5000 });
+    await page.keyboard.press('Alt+KeyE');
+    assert.equal(await until(() => page.evaluate(() => window.__asked), (n) => n === 1), 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally { await srv.stop(); }
+});
 
 test('saved replies from the replies attribute: fetched when first needed; / filters; arrows, Enter, Tab, Escape, click; placeholders filled; axe', T, async () => {
   await repliesScenario('light');
