@@ -117,6 +117,21 @@ pub struct Press<'a> {
     pub ctrl: bool,
     pub shift: bool,
     pub meta: bool,
+    /// On Apple systems, where Option with a letter types a character (Option+N starts "ñ",
+    /// Option+C is "ç").
+    pub apple: bool,
+}
+
+impl Press<'_> {
+    /// Option typed (or began) a character here: not the letter's own key, and not a shortcut
+    /// while the operator writes.
+    fn types_text(&self) -> bool {
+        let letter = self.code.strip_prefix("Key").unwrap_or("");
+        self.apple
+            && self.alt
+            && (self.key == "Dead"
+                || (self.key.chars().count() == 1 && !self.key.eq_ignore_ascii_case(letter)))
+    }
 }
 
 impl Shortcut {
@@ -162,6 +177,9 @@ impl Shortcut {
 /// What `p` does, with focus in a text field (`typing`: the composer, the search box) or elsewhere
 /// in the panel.
 pub fn find(p: &Press, typing: bool) -> Option<Cmd> {
+    if typing && p.types_text() {
+        return None;
+    }
     TABLE
         .iter()
         .filter(|s| s.when == When::Typing || (s.when == When::Panel && !typing))
@@ -223,6 +241,23 @@ mod tests {
             assert_eq!(find(&alt(code), false), Some(cmd), "{code}");
             assert_eq!(find(&alt(code), true), None, "{code} while typing");
         }
+        // On a Mac, Option with a letter types: in the composer the character wins (Spanish "ñ"
+        // starts with Option+N, Portuguese "ç" is Option+C); elsewhere in the panel it is the shortcut.
+        let option = |key, code| Press {
+            key,
+            apple: true,
+            ..alt(code)
+        };
+        assert_eq!(find(&option("Dead", "KeyN"), true), None);
+        assert_eq!(find(&option("ç", "KeyC"), true), None);
+        assert_eq!(find(&option("π", "KeyP"), false), Some(Pause));
+        assert_eq!(find(&option("n", "KeyN"), true), Some(Next));
+        // Elsewhere Alt types nothing, whatever letter the layout reports (Ukrainian: "т" on KeyN).
+        let cyrillic = Press {
+            key: "т",
+            ..alt("KeyN")
+        };
+        assert_eq!(find(&cyrillic, true), Some(Next));
         // Escape closes the sheet, the list or the panel from anywhere.
         assert_eq!(find(&key("Escape", "Escape"), true), Some(Escape));
     }

@@ -21,6 +21,16 @@ impl Drop for Sheet {
     }
 }
 
+/// Whether the browser runs on an Apple system, where Option types characters.
+fn apple() -> bool {
+    let platform = web_sys::window()
+        .and_then(|w| w.navigator().platform().ok())
+        .unwrap_or_default();
+    ["Mac", "iPhone", "iPad"]
+        .iter()
+        .any(|p| platform.starts_with(p))
+}
+
 /// The shortcut `e` is, with focus in a text field (`typing`) or not.
 fn find(e: &KeyboardEvent, typing: bool) -> Option<Cmd> {
     let (key, code) = (e.key(), e.code());
@@ -31,6 +41,7 @@ fn find(e: &KeyboardEvent, typing: bool) -> Option<Cmd> {
         ctrl: e.ctrl_key(),
         shift: e.shift_key(),
         meta: e.meta_key(),
+        apple: apple(),
     };
     keys::find(&press, typing)
 }

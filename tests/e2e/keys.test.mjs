@@ -456,6 +456,43 @@ test('Alt+T sends the open chat\'s failed messages again, each once and in order
   } finally { await srv.stop(); }
 });
 
+test('on a Mac, Option with a letter in the composer types its character (ñ, ç) instead of moving the queue', T, async () => {
+  const srv = await startServer();
+  try {
+    const company = await companyToken(srv.url);
+    for (const [name, phone] of [['Nora Uno', '+380509700081'], ['Olga Dos', '+380509700082']]) {
+      await inbound(srv.url, company, { name, phone, text: '¿Hola?' });
+    }
+    const mac = "Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' });";
+    const { page, errors } = await blankPage(browser, srv, { initScripts: [mac] });
+    await inject(page, { token: await devToken(srv.url), api: srv.url, open: true });
+    await connected(page);
+    const $ = (css) => page.locator(`${HOST} ${css}`);
+    await $('button.chat').nth(1).waitFor({ timeout: 15000 });
+    await $('button.chat').first().click();
+    await $('textarea').waitFor({ state: 'visible', timeout: 10000 });
+    const open = await openId(page);
+    // The keydown macOS sends for Option+N (a dead key, for ñ) and Option+C (ç), on the composer.
+    const press = (key, code) => page.evaluate(([host, key, code]) => {
+      const t = document.querySelector(host).shadowRoot.querySelector('textarea');
+      t.focus();
+      const e = new KeyboardEvent('keydown', { key, code, altKey: true, bubbles: true, composed: true, cancelable: true });
+      t.dispatchEvent(e);
+      return e.defaultPrevented;
+    }, [HOST, key, code]);
+    assert.equal(await press('Dead', 'KeyN'), false, 'Option+N is left to the text');
+    assert.equal(await press('ç', 'KeyC'), false, 'Option+C is left to the text');
+    await sleep(GRACE);
+    assert.equal(await openId(page), open, 'the queue did not move');
+    // Out of the composer, the same keys are the shortcuts.
+    await $('.messages').focus();
+    await page.keyboard.press('Alt+KeyN');
+    assert.notEqual(await until(() => openId(page), (id) => id !== open), open, 'Alt+N from the thread: the next waiting chat');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally { await srv.stop(); }
+});
+
 test('saved replies from the replies attribute: fetched when first needed; / filters; arrows, Enter, Tab, Escape, click; placeholders filled; axe', T, async () => {
   await repliesScenario('light');
 });
