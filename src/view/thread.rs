@@ -26,6 +26,15 @@ fn fill_media(msg: &Element, url: &str) {
 impl Ui {
     /// The bytes of a media message arrived: link them (the view owns the URL until it drops).
     pub fn media_ready(&self, message_id: u64, blob: &Blob) {
+        let mut css = String::from(".msg[data-id=\"");
+        css.push_str(&num(message_id));
+        css.push_str("\"]");
+        // Its message left the window (or the chat closed) while the bytes came: no URL for it; it
+        // is asked for again if it comes back.
+        let Ok(Some(msg)) = self.messages.query_selector(&css) else {
+            self.asked.borrow_mut().retain(|id| *id != message_id);
+            return;
+        };
         let Ok(url) = Url::create_object_url_with_blob(blob) else {
             return;
         };
@@ -36,12 +45,22 @@ impl Ui {
             }
             blobs.push((message_id, url.clone()));
         }
-        let mut css = String::from(".msg[data-id=\"");
-        css.push_str(&num(message_id));
-        css.push_str("\"]");
-        if let Ok(Some(msg)) = self.messages.query_selector(&css) {
-            fill_media(&msg, &url);
+        fill_media(&msg, &url);
+    }
+
+    /// Revokes the object URLs of media no longer drawn, so a long shift holds only the window's.
+    fn forget_media(&self, shown: &[Message]) {
+        let drawn = |id: &u64| shown.iter().any(|m| m.id == *id);
+        let mut blobs = self.blobs.borrow_mut();
+        let mut i = 0;
+        while i < blobs.len() {
+            if drawn(&blobs[i].0) {
+                i += 1;
+            } else {
+                let _ = Url::revoke_object_url(&blobs.swap_remove(i).1);
+            }
         }
+        self.asked.borrow_mut().retain(drawn);
     }
 
     pub(super) fn render_head(&self, state: &State) {
@@ -168,6 +187,7 @@ impl Ui {
         self.newer.set(open.is_some() && !live);
         self.stuck.set(stick);
         let s = self.strings.borrow();
+        self.forget_media(if open.is_some() { state.shown() } else { &[] });
         if open.is_none() {
             text(doc, m, "p", "empty", s.get("thread.empty"));
             return;
