@@ -410,6 +410,8 @@ pub struct Ui {
     older: Cell<bool>,
     newer: Cell<bool>,
     more: Cell<bool>,
+    /// The chat list's rows as drawn: chat id, what the row shows, its `li`.
+    rows: RefCell<Vec<(u64, String, Element)>>,
     /// Object URLs of fetched media, by message id.
     blobs: RefCell<Vec<(u64, String)>>,
     /// Media already asked for.
@@ -659,6 +661,7 @@ impl Ui {
             older: Cell::new(false),
             newer: Cell::new(false),
             more: Cell::new(false),
+            rows: RefCell::new(Vec::new()),
             blobs: RefCell::new(Vec::new()),
             asked: RefCell::new(Vec::new()),
             later: RefCell::new(Vec::new()),
@@ -836,6 +839,7 @@ impl Ui {
 
     pub fn render(&self, state: &State, mut dirty: Dirty) {
         if self.stale.replace(false) {
+            self.rows.take(); // drawn in the old language: all redrawn
             dirty = Dirty {
                 conn: true,
                 chats: true,
