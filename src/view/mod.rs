@@ -410,6 +410,8 @@ pub struct Ui {
     older: Cell<bool>,
     newer: Cell<bool>,
     more: Cell<bool>,
+    /// The thread's children as drawn, with what each shows.
+    drawn: RefCell<Vec<(thread::Drawn, Element)>>,
     /// The chat list's rows as drawn: chat id, what the row shows, its `li`.
     rows: RefCell<Vec<(u64, String, Element)>>,
     /// Object URLs of fetched media, by message id.
@@ -661,6 +663,7 @@ impl Ui {
             older: Cell::new(false),
             newer: Cell::new(false),
             more: Cell::new(false),
+            drawn: RefCell::new(Vec::new()),
             rows: RefCell::new(Vec::new()),
             blobs: RefCell::new(Vec::new()),
             asked: RefCell::new(Vec::new()),
@@ -839,7 +842,9 @@ impl Ui {
 
     pub fn render(&self, state: &State, mut dirty: Dirty) {
         if self.stale.replace(false) {
-            self.rows.take(); // drawn in the old language: all redrawn
+            // Drawn in the old language: all redrawn.
+            self.rows.take();
+            self.drawn.take();
             dirty = Dirty {
                 conn: true,
                 chats: true,
