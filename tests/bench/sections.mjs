@@ -49,11 +49,14 @@ Where the time went, and what changed (DevTools profiler and the frame stamps): 
 the server 28 ms after the POST at the median (p50 38 ms in all), because the server's sockets had Nagle's
 algorithm on: an event written right after another small write (the previous event, an invocation's
 completion) waited for the browser's delayed ACK. The server now sets \`TCP_NODELAY\` on every accepted
-socket. What remains: the server's commit, which waits for the disk's fsync on the shared machine's disk
-(compare the tmpfs round), and the widget, which draws each message on the main thread: the thread's
-window (up to 150 messages) is rebuilt on every message, then laid out at once because the view reads
-positions back (scroll height, the list's scroll offset) in the same task. The chat list no longer rebuilds
-every row on each message (its rows are kept, keyed by what they show). The old figure measured from the
+socket. The widget then spent most of its share redrawing: every message rebuilt the whole chat list and the
+thread's whole window (up to 150 bubbles), and laid them out at once because the view reads positions back
+(scroll height, offsets) in the same task. Both now keep their elements across draws while what they show is
+equal, so a message adds its bubble and moves its chat's row. What remains: the server's commit, which waits
+for the fsync of a disk shared with other work (compare the tmpfs round); in the widget, the layout forced
+by those reads (about half its share in the profiler) and the \`MarkRead\` it sends back; and, in the tail,
+the time the page and the server wait for a core on this machine (the tail moves with the load average).
+The old figure measured from the
 test process, polling: 34 ms median.
 `;
 }
