@@ -103,7 +103,6 @@ impl Ui {
                 status,
                 "\u{1f}",
                 since.unwrap_or(""),
-                wait.as_deref().unwrap_or(""),
                 if open { "\u{1f}o" } else { "" },
                 if stop_id == Some(chat.id) {
                     "\u{1f}s"
@@ -111,11 +110,23 @@ impl Ui {
                     ""
                 },
             ]);
+            // The waiting time changes every minute for every waiting chat: it is updated in its
+            // row, not a reason to rebuild the row.
             let kept = old
                 .iter()
-                .position(|(id, k, _)| *id == chat.id && *k == shows)
-                .map(|at| old.swap_remove(at).2);
-            let li = kept.unwrap_or_else(|| {
+                .position(|(id, k, ..)| *id == chat.id && *k == shows)
+                .map(|at| {
+                    let (.., li, mut shown) = old.swap_remove(at);
+                    if let (Some((was, node)), Some(now)) = (&mut shown, &wait) {
+                        if was != now {
+                            node.set_node_value(Some(now));
+                            was.clone_from(now);
+                        }
+                    }
+                    (li, shown)
+                });
+            let (li, shown) = kept.unwrap_or_else(|| {
+                let mut shown = None;
                 let li = doc.create_element("li").expect_throw("li");
                 let b = child(doc, &li, "button", Action::Chat.name());
                 Action::Chat.mark(&b);
@@ -157,8 +168,9 @@ impl Ui {
                     let label = crate::text::cat(&[s.get("wait.label"), " "]);
                     text(doc, &w, "span", "sr", &label);
                     w.append_with_str_1(wait).expect_throw("append");
+                    shown = w.last_child().map(|node| (wait.clone(), node));
                 }
-                li
+                (li, shown)
             });
             if cursor.as_ref() == Some(li.as_ref()) {
                 cursor = li.next_sibling();
@@ -169,7 +181,7 @@ impl Ui {
             if stop_id == Some(chat.id) {
                 stop = li.first_element_child();
             }
-            rows.push((chat.id, shows, li));
+            rows.push((chat.id, shows, li, shown));
         }
         while let Some(gone) = cursor {
             cursor = gone.next_sibling();

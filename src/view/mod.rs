@@ -170,6 +170,8 @@ impl Action {
     }
 }
 
+type Row = (u64, String, Element, Option<(String, web_sys::Node)>);
+
 /// The chat rows, for `querySelector`: by action, like the click handler.
 const CHAT_ROWS: &str = "[data-action='chat']";
 
@@ -412,8 +414,9 @@ pub struct Ui {
     more: Cell<bool>,
     /// The thread's children as drawn, with what each shows.
     drawn: RefCell<Vec<(thread::Drawn, Element)>>,
-    /// The chat list's rows as drawn: chat id, what the row shows, its `li`.
-    rows: RefCell<Vec<(u64, String, Element)>>,
+    /// The chat list's rows as drawn: chat id, what the row shows, its `li`, and its waiting time
+    /// with the text node that shows it.
+    rows: RefCell<Vec<Row>>,
     /// Object URLs of fetched media, by message id.
     blobs: RefCell<Vec<(u64, String)>>,
     /// Media already asked for.

@@ -191,7 +191,7 @@ export const SHIFT = {
   messages: Number(process.env.SHIFT_MESSAGES || 20000),
   rate: Number(process.env.SHIFT_RATE || 200), // customer messages per second, at most
   ahead: 100, // posted but not yet taken by the page, at most (the browser sets the pace below the rate)
-  maxSecs: Number(process.env.SHIFT_MAX_SECS || 600), // a bound on the run: it stops posting then
+  maxSecs: Number(process.env.SHIFT_MAX_SECS || 720), // a bound on the run: it stops posting then
   // The operator works in the host page and opens the panel to answer (open), or keeps it open (kept).
   panel: process.env.SHIFT_PANEL || 'open',
   samples: 20,
