@@ -18,6 +18,7 @@ pub mod state;
 pub mod static_files;
 pub mod store;
 
+use axum::serve::ListenerExt;
 use std::io::Write;
 use std::time::Duration;
 
@@ -89,6 +90,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let mut rx = shutdown_tx.subscribe();
     let server = async move {
+        // Nagle's algorithm off: a hub event is a small write right after another (an invocation's
+        // completion, the previous event), and with Nagle on it waits for the client's delayed ACK,
+        // up to 40 ms on Linux, before it leaves.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY");
+            }
+        });
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = rx.changed().await;

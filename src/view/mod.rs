@@ -193,6 +193,8 @@ impl Action {
     }
 }
 
+type Row = (u64, String, Element, Option<(String, web_sys::Node)>);
+
 /// The chat rows, for `querySelector`: by action, like the click handler.
 const CHAT_ROWS: &str = "[data-action='chat']";
 
@@ -435,6 +437,11 @@ pub struct Ui {
     older: Cell<bool>,
     newer: Cell<bool>,
     more: Cell<bool>,
+    /// The thread's children as drawn, with what each shows.
+    drawn: RefCell<Vec<(thread::Drawn, Element)>>,
+    /// The chat list's rows as drawn: chat id, what the row shows, its `li`, and its waiting time
+    /// with the text node that shows it.
+    rows: RefCell<Vec<Row>>,
     /// Object URLs of fetched media, by message id.
     blobs: RefCell<Vec<(u64, String)>>,
     /// Media already asked for.
@@ -701,6 +708,8 @@ impl Ui {
             older: Cell::new(false),
             newer: Cell::new(false),
             more: Cell::new(false),
+            drawn: RefCell::new(Vec::new()),
+            rows: RefCell::new(Vec::new()),
             blobs: RefCell::new(Vec::new()),
             asked: RefCell::new(Vec::new()),
             later: RefCell::new(Vec::new()),
@@ -882,6 +891,9 @@ impl Ui {
 
     pub fn render(&self, state: &State, mut dirty: Dirty) {
         if self.stale.replace(false) {
+            // Drawn in the old language: all redrawn.
+            self.rows.take();
+            self.drawn.take();
             dirty = Dirty {
                 conn: true,
                 chats: true,

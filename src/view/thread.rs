@@ -3,11 +3,61 @@
 
 use super::dates::{call, day_key, days};
 use super::*;
-use crate::dom::{clear, text};
+use crate::dom::text;
 use crate::model::{Media, Message};
 use crate::state::{History, Outgoing, Phase};
 use js_sys::Date;
-use web_sys::Blob;
+use web_sys::{Blob, Node};
+
+/// What one child of the thread shows. The children are kept across draws, each as long as what it
+/// shows is equal: a message arriving at the end adds its bubble (and drops the oldest past the
+/// window) instead of rebuilding the 150 drawn.
+#[derive(PartialEq)]
+pub(super) enum Drawn {
+    /// A line of text by its class: the empty thread, the history line, a day, the unread divider.
+    Line(&'static str, String),
+    /// A message, its media's object URL, and whose messages are "You".
+    Msg(Message, Option<String>, Option<u64>),
+    Pending(Outgoing),
+}
+
+/// Puts the thread's children in order, reusing the last draw's where equal.
+struct Place<'a> {
+    m: &'a Element,
+    old: Vec<(Drawn, Element)>,
+    new: Vec<(Drawn, Element)>,
+    cursor: Option<Node>,
+}
+
+impl Place<'_> {
+    /// The child showing `what` goes next: last draw's if equal, else the one `build` appends.
+    fn put(&mut self, what: Drawn, build: impl FnOnce()) {
+        let el = match self.old.iter().position(|(d, _)| *d == what) {
+            Some(at) => self.old.swap_remove(at).1,
+            None => {
+                build();
+                self.m.last_element_child().expect_throw("drawn")
+            }
+        };
+        if self.cursor.as_ref() == Some(el.as_ref()) {
+            self.cursor = el.next_sibling();
+        } else {
+            self.m
+                .insert_before(&el, self.cursor.as_ref())
+                .expect_throw("insert_before");
+        }
+        self.new.push((what, el));
+    }
+
+    /// Removes what the draw did not put, and returns what it did.
+    fn done(mut self) -> Vec<(Drawn, Element)> {
+        while let Some(gone) = self.cursor.take() {
+            self.cursor = gone.next_sibling();
+            let _ = self.m.remove_child(&gone);
+        }
+        self.new
+    }
+}
 
 fn is_image(m: &Media) -> bool {
     m.kind == 1 || m.format.as_deref().is_some_and(crate::media::is_image)
@@ -26,6 +76,15 @@ fn fill_media(msg: &Element, url: &str) {
 impl Ui {
     /// The bytes of a media message arrived: link them (the view owns the URL until it drops).
     pub fn media_ready(&self, message_id: u64, blob: &Blob) {
+        let mut css = String::from(".msg[data-id=\"");
+        css.push_str(&num(message_id));
+        css.push_str("\"]");
+        // Its message left the window (or the chat closed) while the bytes came: no URL for it; it
+        // is asked for again if it comes back.
+        let Ok(Some(msg)) = self.messages.query_selector(&css) else {
+            self.asked.borrow_mut().retain(|id| *id != message_id);
+            return;
+        };
         let Ok(url) = Url::create_object_url_with_blob(blob) else {
             return;
         };
@@ -36,12 +95,22 @@ impl Ui {
             }
             blobs.push((message_id, url.clone()));
         }
-        let mut css = String::from(".msg[data-id=\"");
-        css.push_str(&num(message_id));
-        css.push_str("\"]");
-        if let Ok(Some(msg)) = self.messages.query_selector(&css) {
-            fill_media(&msg, &url);
+        fill_media(&msg, &url);
+    }
+
+    /// Revokes the object URLs of media no longer drawn, so a long shift holds only the window's.
+    fn forget_media(&self, shown: &[Message]) {
+        let drawn = |id: &u64| shown.iter().any(|m| m.id == *id);
+        let mut blobs = self.blobs.borrow_mut();
+        let mut i = 0;
+        while i < blobs.len() {
+            if drawn(&blobs[i].0) {
+                i += 1;
+            } else {
+                let _ = Url::revoke_object_url(&blobs.swap_remove(i).1);
+            }
         }
+        self.asked.borrow_mut().retain(drawn);
     }
 
     pub(super) fn render_head(&self, state: &State) {
@@ -157,10 +226,13 @@ impl Ui {
             self.anchor()
         };
         let scrolled = m.scroll_top();
-        let had_focus = self
-            .focused()
-            .is_some_and(|a| a != *m && m.contains(Some(&a)));
-        clear(m);
+        let had_focus = self.focused().filter(|a| a != m && m.contains(Some(a)));
+        let mut place = Place {
+            m,
+            old: self.drawn.take(),
+            new: Vec::new(),
+            cursor: m.first_child(),
+        };
         let live = state.at_live_edge();
         self.live.set(live);
         self.older
@@ -168,16 +240,26 @@ impl Ui {
         self.newer.set(open.is_some() && !live);
         self.stuck.set(stick);
         let s = self.strings.borrow();
+        self.forget_media(if open.is_some() { state.shown() } else { &[] });
+        let line = |place: &mut Place, tag: &str, class: &'static str, label: &str| {
+            place.put(Drawn::Line(class, label.into()), || {
+                let el = text(doc, m, tag, class, label);
+                if tag == "div" {
+                    attrs(&el, &[("role", "separator")]);
+                }
+            });
+        };
         if open.is_none() {
-            text(doc, m, "p", "empty", s.get("thread.empty"));
+            line(&mut place, "p", "empty", s.get("thread.empty"));
+            self.drawn.replace(place.done());
             return;
         }
         match state.history {
             History::Loading | History::Opening => {
-                text(doc, m, "p", "history", s.get("history.loading"));
+                line(&mut place, "p", "history", s.get("history.loading"));
             }
             History::Start => {
-                text(doc, m, "p", "history", s.get("history.start"));
+                line(&mut place, "p", "history", s.get("history.start"));
             }
             History::More => {}
         }
@@ -195,23 +277,31 @@ impl Ui {
                 } else {
                     call(self.fmt.borrow().day(), &date)
                 };
-                self.separator(&label);
+                line(&mut place, "div", "day", &label);
             }
             if Some(msg.id) == state.divider {
-                let d = text(doc, m, "div", "divider", s.get("thread.unread"));
-                attrs(&d, &[("role", "separator")]);
+                line(&mut place, "div", "divider", s.get("thread.unread"));
             }
-            self.bubble(&s, msg, &date, state.me);
+            let url = self
+                .blobs
+                .borrow()
+                .iter()
+                .find(|(id, _)| *id == msg.id)
+                .map(|(_, url)| url.clone());
+            place.put(Drawn::Msg(msg.clone(), url, state.me), || {
+                self.bubble(&s, msg, &date, state.me)
+            });
         }
         if live {
             for o in state.open_outbox() {
                 if last_day != today {
                     last_day = today;
-                    self.separator(s.get("day.today"));
+                    line(&mut place, "div", "day", s.get("day.today"));
                 }
-                self.pending(&s, o);
+                place.put(Drawn::Pending(o.clone()), || self.pending(&s, o));
             }
         }
+        self.drawn.replace(place.done());
         // Opening a chat with unread messages shows the first of them, once: after that the
         // operator's own scrolling decides.
         let divider = state
@@ -235,7 +325,8 @@ impl Ui {
         } else {
             m.set_scroll_top(scrolled);
         }
-        if had_focus {
+        // Focus on something the draw removed moves to the thread itself.
+        if had_focus.is_some_and(|a| !a.is_connected()) {
             focus(m);
         }
     }
@@ -257,11 +348,6 @@ impl Ui {
                 offset,
             )),
         }
-    }
-
-    fn separator(&self, label: &str) {
-        let d = text(&self.doc, &self.messages, "div", "day", label);
-        attrs(&d, &[("role", "separator")]);
     }
 
     fn bubble(&self, s: &Strings, m: &Message, date: &Date, me: Option<u64>) {

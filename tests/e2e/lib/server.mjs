@@ -8,16 +8,16 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const BIN = process.env.CHATHUB_SERVER_BIN || join(ROOT, 'target/debug/chathub-server');
 
 /**
- * @param {{dir?: string, addr?: string, www?: string, args?: string[], env?: Record<string, string>}} [opts]
+ * @param {{dir?: string, addr?: string, www?: string, args?: string[], env?: Record<string, string>, bin?: string}} [opts]
  *   dir: reuse a data directory (to restart on the same database); addr: a fixed address; www: the
- *   demo pages' folder (default www/);
+ *   demo pages' folder (default www/); bin: another server binary (the benchmarks' release build);
  *   args: extra flags (e.g. `['--compat', 'documented']`); env: extra environment (e.g. RUST_LOG).
  */
 export async function startServer(opts = {}) {
   const dir = opts.dir || mkdtempSync(join(tmpdir(), 'chathub-e2e-'));
   const args = ['--addr', opts.addr || '127.0.0.1:0', '--db', join(dir, 'chathub.db'), '--dev',
     '--dist', join(ROOT, 'dist'), '--www', opts.www || join(ROOT, 'www'), ...(opts.args || [])];
-  const child = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) } });
+  const child = spawn(opts.bin || BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) } });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   const url = await new Promise((ok, fail) => {

@@ -1,0 +1,77 @@
+// What a long shift must not pile up: the object URLs of media previews. A URL made for a message's bytes
+// is revoked once the message leaves the drawn window of its thread, or its chat is left. Counts, not
+// times (the figures are in BENCHMARKS.md, from tests/bench/panel.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, companyToken, inbound } from './lib/server.mjs';
+import { launch } from './lib/browser.mjs';
+import { blankPage, inject, connected, devToken, HOST, openChat, until, PNG_2X2 } from './lib/panel.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Counts the page's object URLs: made, revoked, and live (made and not yet revoked). */
+const BLOB_COUNTER = `(() => {
+  const live = new Set();
+  const c = { made: 0, revoked: 0, get live() { return live.size; } };
+  Object.defineProperty(window, '__blobs', { value: c });
+  const make = URL.createObjectURL, revoke = URL.revokeObjectURL;
+  URL.createObjectURL = function (o) { const u = make.call(URL, o); c.made++; live.add(u); return u; };
+  URL.revokeObjectURL = function (u) { if (live.delete(u)) c.revoked++; return revoke.call(URL, u); };
+})();`;
+
+const blobs = (page) => page.evaluate(() => ({ made: window.__blobs.made, revoked: window.__blobs.revoked, live: window.__blobs.live }));
+
+async function image(url, company, phone, name) {
+  const r = await fetch(`${url}/api/channel/inbound`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${company}` },
+    body: JSON.stringify({ organizationId: 1, client: { name: 'Pics', phone }, media: { name, format: 'image/png', dataBase64: PNG_2X2.toString('base64'), type: 1 } }),
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  return r.json();
+}
+
+test('media object URLs are revoked when their messages leave the thread window, and when the chat is left', { timeout: 180000 }, async () => {
+  const srv = await startServer({ args: ['--rate-limit', '100000'] });
+  try {
+    const company = await companyToken(srv.url);
+    const a = '+380501110001';
+    const b = '+380501110002';
+    const chatA = (await inbound(srv.url, company, { name: 'Pics', phone: a, text: 'pictures follow' })).chatId;
+    const chatB = (await inbound(srv.url, company, { name: 'Other', phone: b, text: 'one more' })).chatId;
+    const { page } = await blankPage(browser, srv, { initScripts: [BLOB_COUNTER] });
+    await inject(page, { token: await devToken(srv.url), api: srv.url });
+    await connected(page);
+    const $ = (css) => page.locator(`${HOST} ${css}`);
+    await openChat($, chatA);
+
+    for (let i = 0; i < 3; i++) await image(srv.url, company, a, `p${i}.png`);
+    const previews = $('.messages img.preview[src^="blob:"]');
+    await until(() => previews.count(), (n) => n === 3);
+    assert.equal(await previews.count(), 3, 'each picture shows from an object URL');
+    assert.deepEqual(await blobs(page), { made: 3, revoked: 0, live: 3 });
+
+    // 150 texts (the window's size) push the pictures out of the drawn window.
+    for (let i = 0; i < 150; i++) await inbound(srv.url, company, { name: 'Pics', phone: a, text: `text ${i}` });
+    await $('.messages .msg .text').getByText('text 149', { exact: true }).waitFor({ state: 'attached' });
+    await until(() => previews.count(), (n) => n === 0);
+    assert.equal(await $('.messages img.preview').count(), 0, 'the pictures are out of the window');
+    assert.deepEqual(await blobs(page), { made: 3, revoked: 3, live: 0 }, 'and their URLs are revoked');
+
+    // A picture in another chat: opened, then left.
+    await image(srv.url, company, b, 'b.png');
+    await openChat($, chatB);
+    await until(() => previews.count(), (n) => n === 1);
+    assert.equal((await blobs(page)).live, 1);
+    await openChat($, chatA);
+    assert.deepEqual(await blobs(page), { made: 4, revoked: 4, live: 0 }, 'leaving the chat revokes its URL');
+
+    // Coming back asks for the bytes again and shows them.
+    await openChat($, chatB);
+    await until(() => previews.count(), (n) => n === 1);
+    assert.equal(await previews.count(), 1, 'the picture shows again');
+    assert.equal((await blobs(page)).live, 1);
+    await page.close();
+  } finally { await srv.stop(); }
+});
