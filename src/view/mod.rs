@@ -902,6 +902,8 @@ impl Ui {
                 ..dirty
             };
         }
+        // Layout is read first and written last: a read between writes lays the panel out again.
+        let scroll = dirty.thread.then(|| self.measure_thread(state));
         if dirty.conn {
             self.render_conn(state.conn);
         }
@@ -911,13 +913,14 @@ impl Ui {
         if dirty.chats || dirty.thread {
             self.render_head(state);
         }
-        if dirty.thread {
-            self.render_thread(state);
-        }
+        let scroll = scroll.and_then(|scroll| self.render_thread(state, scroll));
         self.render_attachment(state, dirty.thread);
         if dirty.chats || dirty.thread || dirty.typing {
             self.render_typing(state);
             self.render_arrived(state);
+        }
+        if let Some(scroll) = scroll {
+            self.place_thread(scroll);
         }
         self.edges();
         self.reading_back();

@@ -73,6 +73,19 @@ fn fill_media(msg: &Element, url: &str) {
     }
 }
 
+/// Where the thread stood before a draw, and how to scroll it after.
+pub(super) struct Scroll {
+    visible: bool,
+    /// Stay at (or go to) the newest message.
+    stick: bool,
+    /// Otherwise the first message in view keeps its offset: its id attribute, id and offset.
+    anchor: Option<(&'static str, String, i32)>,
+    scrolled: i32,
+    had_focus: Option<Element>,
+    /// The unread divider to show first, once.
+    divider: Option<u64>,
+}
+
 impl Ui {
     /// The bytes of a media message arrived: link them (the view owns the URL until it drops).
     pub fn media_ready(&self, message_id: u64, blob: &Blob) {
@@ -200,7 +213,31 @@ impl Ui {
 
     /// Redraws the thread's window without moving what the reader sees: at the end it stays at the
     /// end; otherwise the first visible message keeps its offset from the top.
-    pub(super) fn render_thread(&self, state: &State) {
+    ///
+    /// Reads where the thread stands, before the draw writes anything: reading layout after a
+    /// write makes the browser lay the panel out again, on every message.
+    pub(super) fn measure_thread(&self, state: &State) -> Scroll {
+        let m = &self.messages;
+        let visible = m.client_height() > 0;
+        let at_end = if visible {
+            below(m) <= 30
+        } else {
+            self.stuck.get()
+        };
+        let fresh = self.shown_chat.get() != state.open;
+        let stick = fresh || state.jump || (at_end && self.live.get());
+        Scroll {
+            visible,
+            stick,
+            anchor: (!stick && visible).then(|| self.anchor()).flatten(),
+            scrolled: m.scroll_top(),
+            had_focus: self.focused().filter(|a| a != m && m.contains(Some(a))),
+            divider: None,
+        }
+    }
+
+    /// Draws the thread's window; [`Ui::place_thread`] then scrolls it, once everything else is drawn.
+    pub(super) fn render_thread(&self, state: &State, mut scroll: Scroll) -> Option<Scroll> {
         let (doc, m) = (&self.doc, &self.messages);
         let open = state.open;
         let fresh = self.shown_chat.replace(open) != open;
@@ -209,24 +246,9 @@ impl Ui {
             self.composer
                 .set_value(open.map_or("", |id| state.draft(id)));
             self.count();
-        }
-        let visible = m.client_height() > 0;
-        let at_end = if visible {
-            below(m) <= 30
-        } else {
-            self.stuck.get()
-        };
-        if fresh {
             self.back.set(false);
         }
-        let stick = fresh || state.jump || (at_end && self.live.get());
-        let anchor = if stick || !visible {
-            None
-        } else {
-            self.anchor()
-        };
-        let scrolled = m.scroll_top();
-        let had_focus = self.focused().filter(|a| a != m && m.contains(Some(a)));
+        let stick = scroll.stick;
         let mut place = Place {
             m,
             old: self.drawn.take(),
@@ -252,7 +274,7 @@ impl Ui {
         if open.is_none() {
             line(&mut place, "p", "empty", s.get("thread.empty"));
             self.drawn.replace(place.done());
-            return;
+            return None;
         }
         match state.history {
             History::Loading | History::Opening => {
@@ -304,17 +326,25 @@ impl Ui {
         self.drawn.replace(place.done());
         // Opening a chat with unread messages shows the first of them, once: after that the
         // operator's own scrolling decides.
-        let divider = state
+        scroll.divider = state
             .divider
-            .filter(|d| visible && self.divided.get() != Some(*d))
+            .filter(|d| scroll.visible && self.divided.get() != Some(*d));
+        Some(scroll)
+    }
+
+    /// Scrolls the drawn thread as [`Ui::measure_thread`] found it: the one layout a draw needs.
+    pub(super) fn place_thread(&self, scroll: Scroll) {
+        let m = &self.messages;
+        let divider = scroll
+            .divider
             .and_then(|_| m.query_selector(".divider").ok().flatten())
             .and_then(|el| el.dyn_into::<HtmlElement>().ok());
         if let Some(el) = divider {
-            self.divided.set(state.divider);
+            self.divided.set(scroll.divider);
             m.set_scroll_top(el.offset_top() - 8);
-        } else if stick {
+        } else if scroll.stick {
             m.set_scroll_top(m.scroll_height());
-        } else if let Some(top) = anchor.and_then(|(attr, id, offset)| {
+        } else if let Some(top) = scroll.anchor.and_then(|(attr, id, offset)| {
             let all = m.query_selector_all(".msg").ok()?;
             elements(all)
                 .filter_map(|el| el.dyn_into::<HtmlElement>().ok())
@@ -323,10 +353,10 @@ impl Ui {
         }) {
             m.set_scroll_top(top);
         } else {
-            m.set_scroll_top(scrolled);
+            m.set_scroll_top(scroll.scrolled);
         }
         // Focus on something the draw removed moves to the thread itself.
-        if had_focus.is_some_and(|a| !a.is_connected()) {
+        if scroll.had_focus.is_some_and(|a| !a.is_connected()) {
             focus(m);
         }
     }
