@@ -2,7 +2,7 @@
 
 use super::dates::call;
 use super::*;
-use crate::dom::text;
+use crate::dom::{clear, text};
 use js_sys::Date;
 
 /// How long since `since` (ISO-8601), as "4 min" or "2 h": whole units, rounded down.
@@ -28,9 +28,13 @@ impl Ui {
             self.fmt.borrow(),
             &self.list,
         );
-        let unread = state.unread();
-        hide(&self.badge, unread == 0);
-        self.badge.set_text_content(Some(&num(unread.into())));
+        // Read before anything is written: a read after a write lays the panel out again.
+        let scrolled = list.scroll_top();
+        let unread = num(state.unread().into());
+        hide(&self.badge, unread == "0");
+        if self.badge.text_content().as_deref() != Some(unread.as_str()) {
+            self.badge.set_text_content(Some(&unread));
+        }
         self.filter
             .set_value(state.filter.map_or("", |n| DIGITS[usize::from(n.min(4))]));
         self.more.set(state.chats_more && !state.chats_loading);
@@ -38,11 +42,11 @@ impl Ui {
         let now = Date::now();
 
         // Keep keyboard focus on the same chat across the redraw.
-        let focused = self
-            .focused()
+        let focus_el = self.focused();
+        let focused = focus_el
+            .clone()
             .filter(|e| Action::of(e) == Some(Action::Chat))
             .and_then(|e| e.get_attribute("data-chat"));
-        let scrolled = list.scroll_top();
         // Today, as a span of the clock: one parse per row instead of a Date and its getters.
         let day = Date::new_0();
         day.set_hours(0);
@@ -127,14 +131,43 @@ impl Ui {
                 });
             let (li, shown) = kept.unwrap_or_else(|| {
                 let mut shown = None;
-                let li = doc.create_element("li").expect_throw("li");
-                let b = child(doc, &li, "button", Action::Chat.name());
-                Action::Chat.mark(&b);
-                let id = num(chat.id);
-                attrs(
-                    &b,
-                    &[("type", "button"), ("data-chat", &id), ("part", "chat")],
-                );
+                // The row holding focus keeps its elements where it stays in place: a focused
+                // element replaced loses focus, and giving it back lays the panel out, on every
+                // message that comes into the chat the operator has just clicked.
+                let reused = old
+                    .iter()
+                    .position(|(id, _, li, _)| {
+                        *id == chat.id
+                            && cursor.as_ref() == Some(li.as_ref())
+                            && focus_el.as_ref().is_some_and(|f| li.contains(Some(f)))
+                    })
+                    .and_then(|at| {
+                        let (.., li, _) = old.swap_remove(at);
+                        let b = li.first_element_child()?;
+                        clear(&b);
+                        let _ = b.remove_attribute("aria-current");
+                        Some((li, b))
+                    });
+                let (li, b) = reused.unwrap_or_else(|| {
+                    // The row it replaces goes now, not after the last row: left where it was, it
+                    // would stand at the cursor and every row after it would be moved past it.
+                    if let Some(at) = old.iter().position(|(id, ..)| *id == chat.id) {
+                        let (.., stale, _) = old.swap_remove(at);
+                        if cursor.as_ref() == Some(stale.as_ref()) {
+                            cursor = stale.next_sibling();
+                        }
+                        stale.remove();
+                    }
+                    let li = doc.create_element("li").expect_throw("li");
+                    let b = child(doc, &li, "button", Action::Chat.name());
+                    Action::Chat.mark(&b);
+                    let id = num(chat.id);
+                    attrs(
+                        &b,
+                        &[("type", "button"), ("data-chat", &id), ("part", "chat")],
+                    );
+                    (li, b)
+                });
                 attrs(&b, &[("data-status", status)]);
                 tab_stop(&b, stop_id == Some(chat.id));
                 if open {
@@ -202,9 +235,18 @@ impl Ui {
         }
         if let Some(b) = stop {
             if focused.is_some() && self.focused().as_ref() != Some(&b) {
-                focus(&b);
+                // The list's scroll is put back just below: scrolling the row into view would
+                // only cost a layout on every message that redraws the focused row.
+                if let Some(b) = b.dyn_ref::<HtmlElement>() {
+                    let options = web_sys::FocusOptions::new();
+                    options.set_prevent_scroll(true);
+                    let _ = b.focus_with_options(&options);
+                }
             }
         }
-        list.set_scroll_top(scrolled);
+        // At the top the list stays at the top by itself; reading back 0 would lay it out again.
+        if scrolled != 0 {
+            list.set_scroll_top(scrolled);
+        }
     }
 }
