@@ -75,3 +75,48 @@ test('media object URLs are revoked when their messages leave the thread window,
     await page.close();
   } finally { await srv.stop(); }
 });
+
+test('a live message redraws its own chat row only: the other rows are not moved, and the focused row keeps focus', { timeout: 180000 }, async () => {
+  const srv = await startServer({ args: ['--rate-limit', '100000'] });
+  try {
+    const company = await companyToken(srv.url);
+    const phones = Array.from({ length: 12 }, (_, i) => `+3805011200${String(i).padStart(2, '0')}`);
+    const ids = [];
+    for (const [i, phone] of phones.entries()) ids.push(String((await inbound(srv.url, company, { name: `Row ${i}`, phone, text: 'hello' })).chatId));
+    const { page, errors } = await blankPage(browser, srv);
+    await inject(page, { token: await devToken(srv.url), api: srv.url, open: true });
+    await connected(page);
+    const $ = (css) => page.locator(`${HOST} ${css}`);
+    await $('button.chat').nth(11).waitFor({ timeout: 15000 });
+    // The operator clicks the newest chat (the top row) and reads; messages come into the oldest.
+    const top = await $('button.chat').first().getAttribute('data-chat');
+    await $('button.chat').first().click();
+    await $(`button.chat[data-chat="${top}"][aria-current=true]`).waitFor({ state: 'attached', timeout: 10000 });
+    // Rows added to the list per draw, and focus calls, from here on.
+    await page.evaluate((host) => {
+      const list = document.querySelector(host).shadowRoot.querySelector('.chats');
+      window.__added = 0;
+      new MutationObserver((records) => { for (const r of records) window.__added += r.addedNodes.length; })
+        .observe(list, { childList: true });
+      window.__focus = 0;
+      const focus = HTMLElement.prototype.focus;
+      HTMLElement.prototype.focus = function (...a) { window.__focus++; return focus.apply(this, a); };
+    }, HOST);
+    const rows = () => page.evaluate((host) => [...document.querySelector(host).shadowRoot.querySelectorAll('button.chat')].map((b) => b.dataset.chat), HOST);
+    const before = await rows();
+    for (let i = 0; i < 5; i++) {
+      await inbound(srv.url, company, { name: 'Row 0', phone: phones[0], text: `news ${i}` });
+      await $('button.chat').first().filter({ hasText: `news ${i}` }).waitFor({ timeout: 10000 });
+    }
+    const after = await rows();
+    assert.equal(after[0], ids[0], 'the chat with the news is on top');
+    assert.deepEqual(after.slice(1), before.filter((id) => id !== ids[0]), 'the others kept their order');
+    const counts = await page.evaluate(() => ({ added: window.__added, focus: window.__focus }));
+    assert.equal(counts.added, 5, `one row added per message, no other row moved: ${JSON.stringify(counts)}`);
+    assert.equal(counts.focus, 0, 'focus was never taken and given back');
+    const focused = await page.evaluate(() => { let e = document.activeElement; while (e?.shadowRoot?.activeElement) e = e.shadowRoot.activeElement; return e?.dataset?.chat; });
+    assert.equal(focused, top, 'focus stays on the row the operator clicked');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally { await srv.stop(); }
+});
