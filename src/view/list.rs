@@ -134,30 +134,37 @@ impl Ui {
                 // The row holding focus keeps its elements where it stays in place: a focused
                 // element replaced loses focus, and giving it back lays the panel out, on every
                 // message that comes into the chat the operator has just clicked.
-                let reused = old
+                // The row this one replaces: the focused row keeps its elements where it stays in
+                // place (a focused element replaced loses focus, and giving it back lays the panel
+                // out, on every message into the chat the operator just clicked); any other goes
+                // now, not after the last row, where it would stand at the cursor and every row
+                // after it would be moved past it.
+                let stale = old
                     .iter()
-                    .position(|(id, _, li, _)| {
-                        *id == chat.id
-                            && cursor.as_ref() == Some(li.as_ref())
-                            && focus_el.as_ref().is_some_and(|f| li.contains(Some(f)))
-                    })
-                    .and_then(|at| {
-                        let (.., li, _) = old.swap_remove(at);
-                        let b = li.first_element_child()?;
-                        clear(&b);
-                        let _ = b.remove_attribute("aria-current");
-                        Some((li, b))
-                    });
-                let (li, b) = reused.unwrap_or_else(|| {
-                    // The row it replaces goes now, not after the last row: left where it was, it
-                    // would stand at the cursor and every row after it would be moved past it.
-                    if let Some(at) = old.iter().position(|(id, ..)| *id == chat.id) {
-                        let (.., stale, _) = old.swap_remove(at);
-                        if cursor.as_ref() == Some(stale.as_ref()) {
-                            cursor = stale.next_sibling();
+                    .position(|(id, ..)| *id == chat.id)
+                    .map(|at| old.swap_remove(at).2);
+                let here = stale
+                    .as_ref()
+                    .is_some_and(|li| cursor.as_ref() == Some(li.as_ref()));
+                let reused = stale.and_then(|li| {
+                    let b = li.first_element_child();
+                    let keep = here && focus_el.as_ref().is_some_and(|f| li.contains(Some(f)));
+                    match b {
+                        Some(b) if keep => {
+                            clear(&b);
+                            let _ = b.remove_attribute("aria-current");
+                            Some((li, b))
                         }
-                        stale.remove();
+                        _ => {
+                            if here {
+                                cursor = li.next_sibling();
+                            }
+                            li.remove();
+                            None
+                        }
                     }
+                });
+                let (li, b) = reused.unwrap_or_else(|| {
                     let li = doc.create_element("li").expect_throw("li");
                     let b = child(doc, &li, "button", Action::Chat.name());
                     Action::Chat.mark(&b);
