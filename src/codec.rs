@@ -187,9 +187,24 @@ pub fn invocation(id: Option<u32>, target: &str, arguments: &[Arg]) -> String {
     out
 }
 
+/// Whether a completion's error says the hub has no such method: ASP.NET Core's text, or older
+/// versions' (chathub-api.md, "Living with the hosted hub").
+pub fn unknown_method(error: &str) -> bool {
+    error.starts_with("Unknown hub method") || error.starts_with("Method does not exist")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn knows_both_texts_for_a_missing_method() {
+        assert!(unknown_method("Unknown hub method 'Resume'"));
+        assert!(unknown_method("Method does not exist."));
+        assert!(!unknown_method(
+            "Events after 5 are no longer kept; load the chats again."
+        ));
+    }
 
     #[test]
     fn splits_several_records_in_one_frame() {

@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// Live hub events buffered per connection; a slower connection catches up from the event log.
     #[arg(long, default_value_t = 1024, hide = true)]
     pub event_buffer: usize,
+    /// Seconds the hub's event log is kept for `Resume`. Older events are pruned; a client that
+    /// resumes from before them is told to load its chats again.
+    #[arg(long, default_value_t = 7 * 24 * 3600)]
+    pub event_retention_secs: u64,
     /// Requests per second allowed per token.
     #[arg(long, default_value_t = 100, hide = true)]
     pub rate_limit: u32,

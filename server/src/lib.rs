@@ -78,6 +78,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
+    tokio::spawn(prune_events(
+        state.store.clone(),
+        Duration::from_secs(state.config.event_retention_secs),
+    ));
+
     let hub = state.hub.clone();
     let router = app::router(state);
     // The one line on stdout: tests and scripts parse it for the real port.
@@ -119,6 +124,26 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         _ = signal => tracing::warn!("connections still open after the grace period"),
     }
     Ok(())
+}
+
+/// Keeps the event log to its retention: a few times per retention period, at most hourly.
+async fn prune_events(store: Store, retention: Duration) {
+    let every = (retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let cutoff = store::now_millis() - retention.as_millis() as i64;
+        loop {
+            match store.write(move |tx| store::prune_events(tx, cutoff)).await {
+                Ok(0) => break,
+                Ok(n) => tracing::debug!(events = n, "pruned the event log"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "pruning the event log");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// `chathub-server add-company`: prints `{"companyId": N, "organizationId": M}`.

@@ -490,6 +490,34 @@ pub fn iso_millis(ms: i64) -> String {
         .to_string()
 }
 
+/// The meta key holding the highest event id ever pruned: a Resume from below it may have gaps.
+const PRUNED_THROUGH: &str = "events_pruned_through";
+/// Events deleted per statement, so one prune never holds the writer for long.
+const PRUNE_BATCH: i64 = 10_000;
+
+/// Deletes up to [`PRUNE_BATCH`] of the events logged before `cutoff_ms` (oldest first) and
+/// records the highest id deleted. Returns how many went; the caller repeats until none do.
+pub fn prune_events(tx: &Tx, cutoff_ms: i64) -> ApiResult<usize> {
+    // Ids and times rise together (one writer), so "before the cutoff" is a prefix of the ids.
+    let last: Option<i64> = tx.query_row(
+        "SELECT MAX(id) FROM (SELECT id FROM events WHERE created_at < ?1 ORDER BY id LIMIT ?2)",
+        rusqlite::params![cutoff_ms, PRUNE_BATCH],
+        |r| r.get(0),
+    )?;
+    let Some(last) = last else { return Ok(0) };
+    let gone = tx.execute("DELETE FROM events WHERE id <= ?1", [last])?;
+    let through = events_pruned_through(tx)?.max(last);
+    meta_set(tx, PRUNED_THROUGH, &through.to_string())?;
+    Ok(gone)
+}
+
+/// The highest event id pruned from the log (0 if none): every event after a higher id is kept.
+pub fn events_pruned_through(conn: &Connection) -> ApiResult<i64> {
+    Ok(meta_get(conn, PRUNED_THROUGH)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
 /// Events after `after` visible to a principal, oldest first (for Resume and lag recovery). Typing
 /// is left out: it is stale by the time anyone replays it.
 pub fn events_after(

@@ -519,6 +519,58 @@ async fn keep_alive_pings_and_client_timeout() {
 }
 
 #[tokio::test]
+async fn a_resume_from_before_the_pruned_log_is_refused_and_a_later_one_replays() {
+    let srv = Server::start_args(&[
+        "--dev",
+        "--jwt-secret",
+        SECRET,
+        "--event-retention-secs",
+        "1",
+    ]);
+    let company = company_token(&srv, "demo", "demo").await;
+    let mut first = Hub::connect(&srv, DEV).await;
+    inbound(&srv, &company, 1, "+3001", "seen").await;
+    let seen = first.drain_events(QUIET).await;
+    let last_seen = seen.iter().map(event_id).max().expect("events");
+    first.close().await;
+    // Missed while away, then pruned: a replay from `last_seen` would skip it.
+    inbound(&srv, &company, 1, "+3002", "missed").await;
+
+    let mut back = Hub::connect(&srv, DEV).await;
+    let mut refused = None;
+    for _ in 0..40 {
+        let r = back.invoke("Resume", json!([last_seen])).await;
+        if r.get("error").is_some() {
+            refused = Some(r);
+            break;
+        }
+        // Still kept: the replay brought it, and the next try asks again from the same point.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let refused = refused.expect("the pruned range is refused once the prune has run");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("no longer kept"),
+        "{refused}"
+    );
+
+    // What happens from now on is logged and replayable as before.
+    inbound(&srv, &company, 1, "+3003", "after the prune").await;
+    let live = back.drain_events(QUIET).await;
+    let newest = live.iter().map(event_id).max().expect("a live event");
+    back.close().await;
+    let mut again = Hub::connect(&srv, DEV).await;
+    let r = again.invoke("Resume", json!([newest])).await;
+    assert!(r.get("error").is_none(), "{r}");
+    assert_eq!(r["result"]["replayed"], 0);
+    // The server kept serving throughout.
+    let (status, _) = get(&srv, "/api/chat/chats?page=1", DEV).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
 async fn resume_after_disconnect_misses_nothing_and_repeats_nothing() {
     let srv = Server::start();
     let company = company_token(&srv, "demo", "demo").await;

@@ -211,10 +211,13 @@ impl State {
         };
         if self.resume_call == Some(id) {
             self.resume_call = None;
-            if error.is_some() {
-                // A server without Resume: catch up by paging instead, and stop asking. The list
-                // was already asked again with the Resume; the open thread's page was not.
-                self.resume_supported = false;
+            if let Some(error) = error {
+                // Not replayed (a server without Resume, or one that no longer keeps the events
+                // after ours): catch up by paging instead. The list was already asked again with
+                // the Resume; the open thread's page was not. Only a missing method stops asking.
+                if codec::unknown_method(&error) {
+                    self.resume_supported = false;
+                }
                 if let Some(open) = self.open {
                     fx.push(Effect::LoadHistory(open));
                 }
@@ -407,6 +410,32 @@ mod tests {
         );
         assert_eq!(fx, vec![Effect::LoadHistory(7)]);
         assert!(!reconnect(&mut s)
+            .iter()
+            .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume"))));
+    }
+
+    #[test]
+    fn a_resume_from_a_pruned_log_is_caught_up_by_paging_and_tried_again_next_time() {
+        let mut s = connected();
+        open_chat(&mut s, 7);
+        update(
+            &mut s,
+            Msg::Frame {
+                text: event("ChatStatusChanged", "7,2", 5),
+                now: 2,
+            },
+        );
+        reconnect(&mut s);
+        let pruned = "{\"type\":3,\"invocationId\":\"1\",\"error\":\"Events after 5 are no longer kept; load the chats again.\"}\u{1e}";
+        let fx = update(
+            &mut s,
+            Msg::Frame {
+                text: pruned.into(),
+                now: 102,
+            },
+        );
+        assert_eq!(fx, vec![Effect::LoadHistory(7)]);
+        assert!(reconnect(&mut s)
             .iter()
             .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume"))));
     }

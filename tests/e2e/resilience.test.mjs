@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, companyToken, inbound, outbound } from './lib/server.mjs';
 import { launch, openPage, inPanel, screenshot } from './lib/browser.mjs';
+import * as signalR from '@microsoft/signalr';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -223,4 +224,46 @@ test('going offline shows it, keeps typed messages, and reconnects as soon as th
     const { items } = await outbound(srv.url, company, { phone: '+380505550000' });
     assert.deepEqual(items.map((m) => m.message), ['sent while offline']);
   } finally { await context.close(); await srv.stop(); }
+});
+
+test('a panel away for longer than the event log is kept loads its thread again: the missed message shows once', async () => {
+  // The server keeps one second of events, so a short absence outlives the log.
+  const srv = await startServer({ args: ['--event-retention-secs', '1'] });
+  const context = await browser.newContext();
+  const { token } = await (await fetch(`${srv.url}/api/chathub/token`)).json();
+  // A colleague's session (the official client) sees the event ids and tells when they are pruned.
+  const watcher = new signalR.HubConnectionBuilder()
+    .withUrl(`${srv.url}/chathub`, { accessTokenFactory: () => token })
+    .configureLogging(signalR.LogLevel.None)
+    .build();
+  try {
+    const company = await companyToken(srv.url);
+    const phone = '+380505550101';
+    const { chatId } = await inbound(srv.url, company, { name: 'Pruned Pia', phone, text: 'first' });
+    const page = await context.newPage();
+    await page.goto(`${srv.url}/`);
+    await connected(page);
+    await inPanel(page, `.chat[data-chat="${chatId}"]`).click();
+    await poll(async () => (await threadTexts(page)).includes('first'), 'the thread shown');
+    await watcher.start();
+
+    await context.setOffline(true);
+    await inPanel(page, '.conn[data-state=offline]').waitFor();
+    const seen = new Promise((ok) => watcher.on('ReceiveMessage', (m, meta) => m.message === 'while away' && ok(meta)));
+    await inbound(srv.url, company, { name: 'Pruned Pia', phone, text: 'while away' });
+    const { eventId } = await seen;
+    await poll(() => watcher.invoke('Resume', eventId - 1).then(() => false, (e) => /no longer kept/.test(e.message)),
+      'the log pruned past the missed message');
+
+    const histories = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === `/api/chat/chats/${chatId}/messages`) histories.push(r); });
+    await context.setOffline(false);
+    await connected(page);
+    await poll(async () => (await threadTexts(page)).includes('while away'), 'the missed message shown');
+    assert.ok(histories.length >= 1, 'the thread was asked again, since nothing could be replayed');
+    await inbound(srv.url, company, { name: 'Pruned Pia', phone, text: 'and now live' });
+    await poll(async () => (await threadTexts(page)).includes('and now live'), 'a live message after the catch-up');
+    assert.deepEqual(await threadTexts(page), ['first', 'while away', 'and now live']);
+    await screenshot(page, 'resilience-pruned-log-caught-up');
+  } finally { await watcher.stop(); await context.close(); await srv.stop(); }
 });

@@ -11,7 +11,7 @@ use super::protocol::{self, FrameBuffer, HubMessage};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{events_after, HubEvent};
+use crate::store::{events_after, events_pruned_through, HubEvent};
 
 /// Largest hub message we buffer: media travels base64-encoded through `SendMediaMessage`.
 pub(super) const MAX_HUB_MESSAGE: usize = crate::messages::MEDIA_BODY_LIMIT;
@@ -237,7 +237,20 @@ impl Connection {
         .to_string()
     }
 
+    /// An error if events after `after` were pruned from the log: a replay from there would
+    /// have gaps, and the client must load what it shows again instead.
+    async fn kept_after(&self, after: i64) -> ApiResult<()> {
+        let through = self.state.store.read(|c| events_pruned_through(c)).await?;
+        if after < through {
+            return Err(ApiError::BadRequest(format!(
+                "Events after {after} are no longer kept; load the chats again."
+            )));
+        }
+        Ok(())
+    }
+
     async fn catch_up(&mut self, out: &mut Vec<String>) -> ApiResult<()> {
+        self.kept_after(self.last_sent).await?;
         loop {
             let (cid, org, after) = (
                 self.who.company_id(),
@@ -299,6 +312,7 @@ impl Connection {
     /// Replay every event after `after` that this connection has not delivered yet.
     pub(super) async fn resume(&mut self, after: i64, out: &mut Vec<String>) -> ApiResult<usize> {
         let (cid, org) = (self.who.company_id(), self.who.organization_id());
+        self.kept_after(after).await?;
         let upto = self.delivered_from;
         let mut cursor = after;
         let mut count = 0;
