@@ -240,7 +240,7 @@ impl Connection {
     /// An error if events after `after` were pruned from the log: a replay from there would
     /// have gaps, and the client must load what it shows again instead.
     async fn kept_after(&self, after: i64) -> ApiResult<()> {
-        let through = self.state.store.read(|c| events_pruned_through(c)).await?;
+        let through = self.state.store.read(events_pruned_through).await?;
         if after < through {
             return Err(ApiError::BadRequest(format!(
                 "Events after {after} are no longer kept; load the chats again."
