@@ -165,6 +165,14 @@ impl Principal {
             Principal::Operator(o) => Some(o.operator_id),
         }
     }
+
+    /// The rate limiter's key for hub invocations: every connection of one principal shares it.
+    pub fn hub_rate_key(&self) -> String {
+        match self {
+            Principal::Company { company_id } => format!("hub company {company_id}"),
+            Principal::Operator(o) => format!("hub operator {}", o.operator_id),
+        }
+    }
 }
 
 /// The bearer token of a request, if any.

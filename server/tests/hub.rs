@@ -965,3 +965,48 @@ async fn negotiate_refuses_inactive_operators_and_bad_tokens() {
         assert_error(&negotiate(&srv, "not-a-jwt").await, 401, "invalid_token");
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_invocations_is_refused_past_the_rate_limit_and_the_connection_goes_on() {
+    let srv = Server::start_args(&["--dev", "--jwt-secret", SECRET, "--rate-limit", "10"]);
+    let mut hub = Hub::connect(&srv, DEV).await;
+    // Fifty invocations in one frame: more than ten a second allows.
+    let flood: String = (1..=50)
+        .map(|i| {
+            let msg = json!({"type": 1, "invocationId": format!("f{i}"), "target": "Typing", "arguments": [1]});
+            format!("{msg}{RS}")
+        })
+        .collect();
+    hub.send_raw(&flood).await;
+    let mut answered = 0;
+    let mut refused = 0;
+    while answered < 50 {
+        let v = hub.next().await.expect("a completion for every invocation");
+        if v["type"] != 3 {
+            continue;
+        }
+        answered += 1;
+        if let Some(e) = v["error"].as_str() {
+            assert!(e.contains("Too many invocations"), "{v}");
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "fifty at once exceed ten a second");
+    assert!(refused < 50, "the budget's first ones ran");
+    // Within the budget again, the same connection works.
+    let mut sent = None;
+    for _ in 0..20 {
+        let r = hub
+            .invoke("SendMessage", json!([2, "after the flood"]))
+            .await;
+        if r.get("error").is_none() {
+            sent = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        sent.expect("sent once the budget refilled")["result"]["message"],
+        "after the flood"
+    );
+}

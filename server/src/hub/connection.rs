@@ -26,6 +26,7 @@ pub(super) struct Connection {
     /// Every entitled event from this id on is delivered on this connection, so Resume replays
     /// only what precedes it.
     delivered_from: i64,
+    rate_key: String,
 }
 
 enum Flow {
@@ -43,6 +44,7 @@ impl Connection {
             who,
             last_sent: 0,
             delivered_from: 1,
+            rate_key: who.hub_rate_key(),
         }
     }
 
@@ -282,7 +284,13 @@ impl Connection {
                 target,
                 arguments,
             } => {
-                let result = self.invoke(&target, arguments, out).await;
+                // Invocations share the REST limit (--rate-limit per second), per principal.
+                let limited = self.state.limiter.check_key(&self.rate_key).is_err();
+                let result = if limited {
+                    Err("Too many invocations; try again in a moment.".to_string())
+                } else {
+                    self.invoke(&target, arguments, out).await
+                };
                 if let Some(id) = invocation_id {
                     out.push(match result {
                         Ok(Some(v)) => protocol::completion_result(&id, v),
