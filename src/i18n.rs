@@ -72,6 +72,7 @@ assigned=Assigned to {name}
 typing={name} is typing…
 attach=Attach a file
 attach.remove=Remove the attachment {name}
+attach.added=Attached: {name} ({size})
 attach.drop=Drop a file to attach it
 size.b={n} B
 size.kb={n} KB

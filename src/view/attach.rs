@@ -22,6 +22,10 @@ pub struct Preview {
     name: Element,
     size: Element,
     remove: Element,
+    /// A polite status, out of sight, that says a file was just attached.
+    said: Element,
+    /// The chat the preview was last drawn for: a file shown with its chat is not announced.
+    chat: Cell<Option<u64>>,
     /// The shown file's id and its thumbnail's object URL.
     shown: RefCell<Option<(String, Option<String>)>>,
     /// dragenter minus dragleave over the thread: its children pass the drag between them.
@@ -45,6 +49,9 @@ impl Preview {
         let name = child(doc, &about, "span", "name");
         let size = child(doc, &about, "span", "size");
         let remove = button(doc, &frame, Action::Remove, CLOSE);
+        // Beside the preview, not in it: a region shown and filled at once is not always read.
+        let said = child(doc, form, "span", "sr");
+        attrs(&said, &[("role", "status"), ("aria-live", "polite")]);
         let drop = child(doc, thread, "div", "drop");
         attrs(&drop, &[("aria-hidden", "true")]);
         hide(&drop, true);
@@ -59,6 +66,8 @@ impl Preview {
             name,
             size,
             remove,
+            said,
+            chat: Cell::new(None),
             shown: RefCell::new(None),
             depth: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
@@ -109,11 +118,16 @@ impl Ui {
     /// file; the labels are redrawn with the thread (a language change redraws it).
     pub(super) fn render_attachment(&self, state: &State, relabel: bool) {
         let p = &self.preview;
-        let file = self.shown_chat.get().and_then(|c| state.attachment(c));
+        let chat = self.shown_chat.get();
+        let same_chat = p.chat.replace(chat) == chat;
+        let file = chat.and_then(|c| state.attachment(c));
         let id = file.map(|f| f.client_message_id.as_str());
         let same = p.shown.borrow().as_ref().map(|(i, _)| i.as_str()) == id;
         if same && !relabel {
             return;
+        }
+        if !same {
+            p.said.set_text_content(None);
         }
         let Some(f) = file else {
             p.revoke();
@@ -135,11 +149,16 @@ impl Ui {
         }
         let s = self.strings.borrow();
         let (unit, n) = human_size(f.bytes.len() as u64, s.get("size.point"));
+        let size = s.fill(unit, &[("n", &n)]);
         p.name.set_text_content(Some(&f.name));
-        p.size.set_text_content(Some(&s.fill(unit, &[("n", &n)])));
+        p.size.set_text_content(Some(&size));
         let label = s.fill("attach.remove", &[("name", &f.name)]);
         attrs(&p.remove, &[("aria-label", &label), ("title", &label)]);
         hide(&p.frame, false);
+        if !same && same_chat {
+            let said = s.fill("attach.added", &[("name", &f.name), ("size", &size)]);
+            p.said.set_text_content(Some(&said));
+        }
     }
 
     /// Hands a file to the panel for the shown chat's composer.

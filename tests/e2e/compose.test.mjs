@@ -102,6 +102,8 @@ async function composeScenario(srv, browser, label) {
   await preview.waitFor({ state: 'visible', timeout: 10000 });
   assert.equal(await $('.attachment .name').textContent(), 'shot.png');
   assert.match(await $('.attachment .size').textContent(), /^\d+(\.\d)? (B|KB)$/);
+  const said = $('.composer .sr[role=status]');
+  assert.match(await said.textContent(), /^Attached: shot\.png \(\d+(\.\d)? (B|KB)\)$/, 'the new file is announced');
   const first = await until(() => thumbSrc($), (s) => s?.startsWith('blob:'));
   assert.ok(first?.startsWith('blob:'), `the thumbnail is an object URL (${first})`);
   const w = await until(() => $('.attachment img.thumb').evaluate((i) => i.complete && i.naturalWidth), (n) => n === 160);
@@ -123,6 +125,7 @@ async function composeScenario(srv, browser, label) {
   await openChat($, a.chatId);
   await preview.waitFor({ state: 'visible', timeout: 10000 });
   assert.equal(await $('.attachment .name').textContent(), 'shot.png');
+  assert.equal(await said.textContent(), '', 'a file shown with its chat is not announced again');
   const again = await until(() => thumbSrc($), (s) => s?.startsWith('blob:') && s !== first);
   assert.ok(again !== first && again?.startsWith('blob:'), 'a thumbnail made again');
   await remove.click();
@@ -143,6 +146,7 @@ async function composeScenario(srv, browser, label) {
   await preview.waitFor({ state: 'visible', timeout: 10000 });
   assert.equal(await $('.attachment .name').textContent(), 'notes.txt');
   assert.equal(await $('.attachment .size').textContent(), '2.5 KB', '2,560 bytes');
+  assert.equal(await said.textContent(), 'Attached: notes.txt (2.5 KB)');
   assert.ok(await $('.attachment img.thumb').isHidden(), 'no thumbnail for a text file');
   await screenshot(page, `compose-preview-file-${label}`);
   // A second drop replaces it: one file per chat.
