@@ -229,13 +229,12 @@ impl Panel {
         };
         // Start-up waits on the list, not on the DOM: with a token that can work, the first page
         // leaves now, and builds the panel while it is on its way.
-        let first_list = token::inspect(&config.api.token, now() / 1000)
-            .is_ok()
-            .then(|| {
-                let call = Call::Chats(ChatQuery::first());
-                let reply = tasks::start(config.api.call(&call));
-                (call, reply)
-            });
+        let checked = token::inspect(&config.api.token, now() / 1000);
+        let first_list = checked.is_ok().then(|| {
+            let call = Call::Chats(ChatQuery::first());
+            let reply = tasks::start(config.api.call(&call));
+            (call, reply)
+        });
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
             let weak = weak.clone();
             let minute = weak.clone();
@@ -297,7 +296,7 @@ impl Panel {
         if lang != "en" {
             inner.load_locale(script, lang);
         }
-        inner.start();
+        inner.begin(checked);
         // Not taken (the core asked for another page first): dropping it aborts it.
         drop(inner.first_list.take());
         // Queued after the first requests' tasks, so it runs once they are on the network: the
@@ -472,7 +471,14 @@ impl Inner {
 
     /// Checks the token, then connects.
     fn start(self: &Rc<Self>) {
-        let checked = token::inspect(&self.config.borrow().api.token, now() / 1000);
+        self.begin(token::inspect(
+            &self.config.borrow().api.token,
+            now() / 1000,
+        ));
+    }
+
+    /// Connects with what the token's check found.
+    fn begin(self: &Rc<Self>, checked: Result<token::Claims, TokenProblem>) {
         match checked {
             Err(problem) => self.fail_token(problem),
             Ok(claims) => {
