@@ -385,8 +385,9 @@ mod tests {
         assert_eq!(s.last_event_id, 42);
     }
 
-    #[test]
-    fn a_server_without_resume_is_caught_up_by_paging() {
+    /// A reconnect after event 5 whose Resume gets `error`: the list was asked again with the
+    /// Resume, and the open thread is paged. Returns whether the next reconnect resumes.
+    fn resume_refused(error: &str) -> bool {
         let mut s = connected();
         open_chat(&mut s, 7);
         update(
@@ -399,45 +400,31 @@ mod tests {
         assert_eq!(s.chats[0].chat_status, 2);
         let fx = reconnect(&mut s);
         assert!(fx.contains(&Effect::LoadChats(ChatQuery::first())));
-        let no_method =
-            "{\"type\":3,\"invocationId\":\"1\",\"error\":\"Method does not exist.\"}\u{1e}";
+        let refused = format!("{{\"type\":3,\"invocationId\":\"1\",\"error\":\"{error}\"}}\u{1e}");
         let fx = update(
             &mut s,
             Msg::Frame {
-                text: no_method.into(),
+                text: refused,
                 now: 102,
             },
         );
         assert_eq!(fx, vec![Effect::LoadHistory(7)]);
-        assert!(!reconnect(&mut s)
+        reconnect(&mut s)
             .iter()
-            .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume"))));
+            .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume")))
+    }
+
+    #[test]
+    fn a_server_without_resume_is_caught_up_by_paging() {
+        assert!(!resume_refused("Method does not exist."));
+        assert!(!resume_refused("Unknown hub method 'Resume'"));
     }
 
     #[test]
     fn a_resume_from_a_pruned_log_is_caught_up_by_paging_and_tried_again_next_time() {
-        let mut s = connected();
-        open_chat(&mut s, 7);
-        update(
-            &mut s,
-            Msg::Frame {
-                text: event("ChatStatusChanged", "7,2", 5),
-                now: 2,
-            },
-        );
-        reconnect(&mut s);
-        let pruned = "{\"type\":3,\"invocationId\":\"1\",\"error\":\"Events after 5 are no longer kept; load the chats again.\"}\u{1e}";
-        let fx = update(
-            &mut s,
-            Msg::Frame {
-                text: pruned.into(),
-                now: 102,
-            },
-        );
-        assert_eq!(fx, vec![Effect::LoadHistory(7)]);
-        assert!(reconnect(&mut s)
-            .iter()
-            .any(|e| matches!(e, Effect::Send(f) if f.contains("Resume"))));
+        assert!(resume_refused(
+            "Events after 5 are no longer kept; load the chats again."
+        ));
     }
 
     #[test]
