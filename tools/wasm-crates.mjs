@@ -7,6 +7,7 @@
 // Generic code counts where it is defined: Vec<Chat>'s methods are alloc's, and core::ptr::drop_in_place
 // is the drop glue of every type. Sizes are raw bytes; gzip shrinks each part differently.
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 
 const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start',
@@ -117,6 +118,52 @@ export function crateSizes(buf) {
   };
 }
 
+// An unsigned LEB128, as the binary format writes sizes and counts.
+function leb(n) {
+  const out = [];
+  do { let b = n % 128; n = Math.floor(n / 128); if (n) b |= 0x80; out.push(b); } while (n);
+  return Buffer.from(out);
+}
+
+// The module without custom sections, with the bodies of the functions `drop(name)` picks replaced by
+// `unreachable`: what gzip makes of the rest says what those functions weigh once compressed.
+function without(buf, drop) {
+  const { functions } = parse(buf);
+  const r = reader(buf, 8);
+  const out = [buf.subarray(0, 8)];
+  while (r.pos < buf.length) {
+    const id = r.byte(); const size = r.u32(); const start = r.pos; const end = start + size;
+    r.pos = end;
+    if (id === 0) continue;
+    let body = buf.subarray(start, end);
+    if (id === 10) {
+      const s = reader(buf, start); const parts = [leb(s.u32())];
+      for (const f of functions) {
+        const len = s.u32();
+        parts.push(drop(f.name) ? Buffer.from([3, 0, 0x00, 0x0b]) : Buffer.concat([leb(len), buf.subarray(s.pos, s.pos + len)]));
+        s.pos += len;
+      }
+      body = Buffer.concat(parts);
+    }
+    out.push(Buffer.from([id]), leb(body.length), body);
+  }
+  return Buffer.concat(out);
+}
+
+// The wasm's gzip -9 size split three ways by emptying function bodies: the widget's own functions
+// (with whatever LTO inlined into them), the libraries' functions, and the rest (data: the CSS and
+// strings; imports; tables). Approximate: gzip's savings are not additive.
+export function gzipWeights(buf) {
+  const { exports } = parse(buf);
+  const gz = (b) => gzipSync(b, { level: 9 }).length;
+  // The widget's modules and its #[wasm_bindgen] exports (one, `setReplies`, is not named as an export).
+  const own = (name) => /^operator_chat_panel|^\(other: set/.test(groupOf(name, exports));
+  const whole = gz(without(buf, () => false));
+  const noOwn = gz(without(buf, own));
+  const noCode = gz(without(buf, () => true));
+  return { whole, own: whole - noOwn, libraries: noOwn - noCode, rest: noCode };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = crateSizes(readFileSync(process.argv[2]));
   console.log('function bodies by crate (raw bytes):');
@@ -125,6 +172,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   console.log(`${String(r.code).padStart(8)}  total code\n\nsections:`);
   for (const s of r.sections) console.log(`${String(s.size).padStart(8)}  ${s.label}`);
+  const w = gzipWeights(readFileSync(process.argv[2]));
+  console.log(`\ngzip weight: widget's own code ${w.own}, libraries' code ${w.libraries}, rest ${w.rest} (whole ${w.whole})`);
   console.log('\nlargest functions:');
   for (const f of r.top) console.log(`${String(f.size).padStart(8)}  ${f.name}`);
 }

@@ -16,7 +16,7 @@ import { peers as peerBench } from './peers.mjs';
 import { deliverySection, shiftSection, idleSection, listSection, peersSection } from './sections.mjs';
 import { startServer, ROOT } from '../e2e/lib/server.mjs';
 import { launch, openPage, inPanel } from '../e2e/lib/browser.mjs';
-import { crateSizes } from '../../tools/wasm-crates.mjs';
+import { crateSizes, gzipWeights } from '../../tools/wasm-crates.mjs';
 import { embedServer, recordNetwork, roundTrips, isList, FIRST_CHAT_PROBE } from '../e2e/lib/startup.mjs';
 
 const DIST = join(ROOT, 'dist/operator-chat-panel');
@@ -226,6 +226,8 @@ const namesWasm = process.argv[2];
 if (!namesWasm) throw new Error('usage: node tests/bench/run.mjs <names-kept wasm> (./build.sh bench)');
 const s = sizes();
 const c = crateSizes(readFileSync(namesWasm));
+const w = gzipWeights(readFileSync(namesWasm));
+const glueAndLoader = s.rows.filter((r) => r.part !== 'wasm').reduce((a, r) => a + r.gz, 0);
 const pct = (x) => `${(100 * x / c.code).toFixed(1)}%`;
 const began = Date.now();
 const loadStart = loadavg();
@@ -298,6 +300,21 @@ ${c.groups.map((g) => `| ${g.group} | ${g.count} | ${g.size} | ${pct(g.size)} |`
 Other sections: ${c.sections.filter((x) => x.label !== 'code').map((x) => `${x.label} ${x.size}`).join(', ')} bytes.
 The data section holds the CSS, the English strings and every other constant; the import section names
 each JS function the glue provides.
+
+What each part weighs after gzip, found by emptying its function bodies and compressing again
+(\`gzipWeights\` in \`tools/wasm-crates.mjs\`; approximate, since gzip's savings do not add up exactly):
+
+| part | gzip bytes |
+|---|---:|
+| the widget's own functions (with the library code LTO inlined into them) | ${w.own} |
+| the libraries' functions (std, serde, serde-wasm-bindgen, gloo, futures, wasm-bindgen, js-sys, web-sys, talc) | ${w.libraries} |
+| the rest of the wasm: data (CSS, English strings, std's messages and tables), imports, tables | ${w.rest} |
+| glue and loader | ${glueAndLoader} |
+
+Without any of the widget's functions, the libraries' code, the data (the widget's CSS and strings among
+it) and the glue would take about
+${w.libraries + w.rest + glueAndLoader} bytes of the ${BUDGET_GZIP}-byte budget, which leaves about ${BUDGET_GZIP - w.libraries - w.rest - glueAndLoader}
+for the widget's code; it takes ${w.own}.
 
 Largest functions:
 
