@@ -104,6 +104,14 @@ impl Body {
     }
 }
 
+/// The first chat-list page the loader asked for while the glue and the wasm loaded
+/// (www/widget-script.js): its response, and the controller that cancels it.
+pub struct Early {
+    pub response: js_sys::Promise,
+    /// Dropping it (the panel did not want the page) cancels the request.
+    pub abort: AbortOnDrop,
+}
+
 /// Sends a request under its own abort signal, checks the status and reads the body. Every REST
 /// call goes through this one async flow; building the request and decoding the answer stay
 /// synchronous around it. Dropping the future aborts the request, body included.
@@ -123,6 +131,28 @@ async fn fetch(
         .send()
         .await
         .map_err(|_| ApiError::Network)?;
+    read(response, want).await
+}
+
+/// The loader's early request, if it asked for `url`; `None` when it asked for something else
+/// (then it is cancelled and the caller asks itself). Dropping the future cancels it too.
+async fn adopt(early: Early, url: String) -> Option<Result<Body, ApiError>> {
+    let Early {
+        response,
+        abort: _abort,
+    } = early;
+    let raw: web_sys::Response = match JsFuture::from(response).await {
+        Ok(raw) => raw.into(),
+        Err(_) => return Some(Err(ApiError::Network)),
+    };
+    if raw.url() != url {
+        return None;
+    }
+    Some(read(raw.into(), Want::Text).await)
+}
+
+/// Checks a response's status, then reads its body as `want` says.
+async fn read(response: gloo_net::http::Response, want: Want) -> Result<Body, ApiError> {
     match response.status() {
         200..=299 => {}
         401 => return Err(ApiError::Unauthorized),
@@ -161,6 +191,30 @@ impl Api {
                     _ => return Err(ApiError::Body),
                 },
             })
+        }
+    }
+
+    /// The first chat-list page, from the loader's early request when it asked for the same page
+    /// with the same token (the loader checks the token), else asked now.
+    pub fn first_list(
+        &self,
+        call: &Call,
+        early: Option<Early>,
+    ) -> impl Future<Output = Result<Reply, ApiError>> + 'static {
+        let url = match call {
+            Call::Chats(q) => Some([self.base.as_str(), &chats_path(q)].concat()),
+            _ => None,
+        };
+        let adopted = early.zip(url).map(|(early, url)| adopt(early, url));
+        let asked = self.call(call);
+        async move {
+            match adopted {
+                Some(early) => match early.await {
+                    Some(got) => Ok(Reply::Chats(got?.json()?)),
+                    None => asked.await,
+                },
+                None => asked.await,
+            }
         }
     }
 

@@ -2,11 +2,12 @@
 //! that a second element with the same id never makes a second panel. `window.ChatHub` (in the
 //! loader) reaches panels through the id-based functions here.
 
+use crate::api::Early;
 use crate::panel::Panel;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use web_sys::Element;
+use web_sys::{AbortController, Element};
 
 thread_local! {
     static PANELS: RefCell<Vec<Rc<Panel>>> = const { RefCell::new(Vec::new()) };
@@ -30,15 +31,20 @@ pub fn locale_url(lang: &str) -> Option<String> {
     })
 }
 
-/// Mounts a panel for `script` unless one with its id is already mounted.
+/// Mounts a panel for `script` unless one with its id is already mounted. `early` and `abort` are
+/// the loader's request for the first chat-list page, made while the wasm loaded, if it made one.
 #[wasm_bindgen]
-pub fn mount(script: Element) {
+pub fn mount(script: Element, early: Option<js_sys::Promise>, abort: Option<AbortController>) {
+    let early = early.zip(abort).map(|(response, abort)| Early {
+        response,
+        abort: abort.into(),
+    });
     let id = script.get_attribute("id").unwrap_or_default();
     if PANELS.with_borrow(|p| p.iter().any(|p| p.id() == id)) {
         return;
     }
     // Built outside the borrow: mounting dispatches events that host code may answer re-entrantly.
-    let panel = Rc::new(Panel::mount(&script));
+    let panel = Rc::new(Panel::mount(&script, early));
     PANELS.with_borrow_mut(|p| p.push(panel));
 }
 

@@ -2,7 +2,7 @@
 //! state core. Dropping the [`Panel`] releases all of it and puts the page title back.
 
 use crate::alert::{self, Chime};
-use crate::api::{self, Api, ApiError, Call, Reply};
+use crate::api::{self, Api, ApiError, Call, Early, Reply};
 use crate::backoff::Backoff;
 use crate::dom::Listener;
 use crate::i18n::Strings;
@@ -205,7 +205,7 @@ fn session_storage() -> Option<web_sys::Storage> {
 }
 
 impl Panel {
-    pub fn mount(script: &Element) -> Panel {
+    pub fn mount(script: &Element, early: Option<Early>) -> Panel {
         let config = Config::read(script);
         let doc = script
             .owner_document()
@@ -232,7 +232,7 @@ impl Panel {
         let checked = token::inspect(&config.api.token, now() / 1000);
         let first_list = checked.is_ok().then(|| {
             let call = Call::Chats(ChatQuery::first());
-            let reply = tasks::start(config.api.call(&call));
+            let reply = tasks::start(config.api.first_list(&call, early));
             (call, reply)
         });
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {

@@ -111,6 +111,12 @@ impl AbortOnDrop {
     }
 }
 
+impl From<AbortController> for AbortOnDrop {
+    fn from(controller: AbortController) -> AbortOnDrop {
+        AbortOnDrop(controller)
+    }
+}
+
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();

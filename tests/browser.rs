@@ -32,7 +32,7 @@ fn shadow(id: &str) -> Option<ShadowRoot> {
 #[wasm_bindgen_test]
 fn a_script_element_with_a_token_mounts_a_panel_in_a_shadow_root() {
     let s = script("operator-chat-panel-script");
-    mount(s.clone());
+    mount(s.clone(), None, None);
     let root = shadow("operator-chat-panel-script").expect("panel host with a shadow root");
     assert!(root.query_selector(".panel").unwrap().is_some());
     assert!(
@@ -55,9 +55,9 @@ fn a_script_element_with_a_token_mounts_a_panel_in_a_shadow_root() {
         "no inline style elements"
     );
 
-    mount(s.clone());
+    mount(s.clone(), None, None);
     let twin = script("operator-chat-panel-script");
-    mount(twin.clone());
+    mount(twin.clone(), None, None);
     assert_eq!(panel_count(), 1, "the same id never makes a second panel");
 
     unmount(s.clone());
@@ -78,8 +78,8 @@ fn suffixed_ids_give_independent_panels() {
         script("operator-chat-panel-script-a"),
         script("operator-chat-panel-script-b"),
     );
-    mount(a.clone());
-    mount(b.clone());
+    mount(a.clone(), None, None);
+    mount(b.clone(), None, None);
     assert_eq!(panel_count(), 2);
     unmount(a.clone());
     assert!(shadow("operator-chat-panel-script-a").is_none());
@@ -106,7 +106,7 @@ fn a_malformed_token_reports_invalid_token() {
     };
     s.add_event_listener_with_callback("chathub:error", record.as_ref().unchecked_ref())
         .unwrap();
-    mount(s.clone());
+    mount(s.clone(), None, None);
     assert_eq!(seen.borrow().as_str(), "Invalid token");
     unmount(s.clone());
     s.remove();
@@ -120,7 +120,7 @@ fn an_unavailable_chat_shows_the_state_and_the_fallback_contact_but_no_script_ur
         .unwrap();
     s.set_attribute("fallback-url", "javascript:alert(1)")
         .unwrap();
-    mount(s.clone());
+    mount(s.clone(), None, None);
     let root = shadow("operator-chat-panel-script-fallback").unwrap();
     let q = |css: &str| root.query_selector(css).unwrap();
     assert_eq!(

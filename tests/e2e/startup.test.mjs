@@ -73,3 +73,53 @@ test('the chat list is requested beside the negotiate, before the hub handshake'
     assert.deepEqual(errors, []);
   } finally { await browser.close(); await srv.stop(); }
 });
+
+test('the loader asks for the first chat-list page beside the glue and the wasm, and the panel takes that answer', async () => {
+  const srv = await embedServer();
+  const browser = await launch();
+  try {
+    const { page, errors } = await openPage(browser);
+    const net = await recordNetwork(page, 100);
+    await page.goto(srv.page);
+    await inPanel(page, '.conn[data-state=connected]').first().waitFor({ state: 'attached' });
+    await inPanel(page, 'button.chat').first().waitFor();
+    const reqs = net.requests();
+    const wasm = reqs.find((r) => r.url.endsWith('.wasm'));
+    const lists = reqs.filter((r) => isList(r.url)).sort((a, b) => a.start - b.start);
+    const socket = net.sockets()[0];
+    assert.ok(wasm && lists.length && socket, 'wasm, list and socket were all seen');
+    assert.ok(lists[0].start < wasm.response, 'the first page left while the wasm was on its way');
+    // The panel asks for the list once more when its hub session begins (to catch what came between);
+    // before that, the loader's request was the only one: the panel adopted it rather than asking again.
+    const beforeHub = lists.filter((r) => r.start < socket.start);
+    assert.equal(beforeHub.length, 1, `one list request before the hub: ${beforeHub.map((r) => r.url)}`);
+    assert.equal(new URL(lists[0].url).search, '?per_page=50&page=1');
+    assert.deepEqual(errors, []);
+  } finally { await browser.close(); await srv.stop(); }
+});
+
+test('a token changed before the wasm has loaded: the panel asks for its first page with the new token', async () => {
+  const srv = await embedServer();
+  const browser = await launch();
+  try {
+    const { page, errors } = await openPage(browser);
+    await recordNetwork(page, 100);
+    // The host swaps the token once the loader has run (and made its early request), while the
+    // wasm is still on its way.
+    const { token } = await (await fetch(`${srv.url}/api/chathub/token`)).json();
+    await page.addInitScript((fresh) => {
+      const swap = setInterval(() => {
+        const s = document.getElementById('operator-chat-panel-script');
+        if (s && window.ChatHub) { clearInterval(swap); s.setAttribute('token', fresh); }
+      }, 1);
+    }, token);
+    const lists = [];
+    page.on('request', (r) => { if (isList(r.url())) lists.push(r.headers().authorization); });
+    await page.goto(srv.page);
+    await inPanel(page, '.conn[data-state=connected]').first().waitFor({ state: 'attached' });
+    await inPanel(page, 'button.chat').first().waitFor();
+    assert.equal(lists[0], 'Bearer test-token-for-development', 'the loader asked with the token it found');
+    assert.equal(lists[1], `Bearer ${token}`, 'the panel did not take that answer, and asked with the new token');
+    assert.deepEqual(errors, []);
+  } finally { await browser.close(); await srv.stop(); }
+});
