@@ -16,7 +16,8 @@
 //!
 //! Browser shell, tested with `wasm_bindgen_test`:
 //! - [`mount`]: the loader's entry points, one panel per script element;
-//! - [`panel`]: one panel, owning everything it starts, and its hub link;
+//! - [`panel`]: one panel, owning everything it starts; its hub link (`panel/link`) and saved
+//!   replies (`panel/replies`) in modules of their own;
 //! - [`tasks`]: async tasks owned by what started them, aborted on drop;
 //! - [`api`] and [`socket`]: the REST calls and the hub's WebSocket (gloo-net);
 //! - [`view`] and [`dom`]: the shadow-root DOM;

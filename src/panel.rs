@@ -1,5 +1,5 @@
-//! One mounted panel: owns its view, its hub link, its tasks, timers and listeners, and drives the
-//! state core. Dropping the [`Panel`] releases all of it and puts the page title back.
+//! One mounted panel: owns its view, its hub link (`link`), its tasks, timers and listeners, and
+//! drives the state core. Dropping the [`Panel`] releases all of it and puts the page title back.
 
 use crate::alert::{self, Chime};
 use crate::api::{self, Api, ApiError, Call, Early, Reply};
@@ -8,34 +8,27 @@ use crate::dom::Listener;
 use crate::i18n::Strings;
 use crate::json;
 use crate::media;
-use crate::model::{self, Message};
-use crate::socket;
-use crate::state::{
-    update, ChatQuery, Conn, Dirty, Effect, Extensions, Msg, Pending, Saved, Sort, State,
-};
-use crate::tasks::{self, Started, Task, Tasks};
+use crate::model::Message;
+use crate::state::{update, ChatQuery, Conn, Dirty, Effect, Msg, Pending, Saved, Sort, State};
+use crate::tasks::{self, Started, Tasks};
 use crate::token::{self, TokenProblem};
 use crate::view::{Placement, UiEvent, View};
-use futures::channel::mpsc::{unbounded, UnboundedSender};
-use futures::future::{select, Either};
 use gloo_timers::callback::Interval;
-use gloo_timers::future::TimeoutFuture;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CustomEvent, CustomEventInit, Document, Element, ErrorEvent, ErrorEventInit};
+use web_sys::{CustomEvent, CustomEventInit, Document, Element};
 
+mod link;
 mod replies;
 
+use link::Link;
+
 const DEFAULT_API: &str = "https://chatapi.smsbat.com";
-const TICK_MS: u32 = 2_000;
 /// How often the list's waiting times are redrawn: they show whole minutes.
 const WAIT_REFRESH_MS: u32 = 60_000;
-/// A negotiate that has not answered by then is given up and retried on the backoff: a server that
-/// accepts connections but never answers (paused, half-open) would otherwise hold the panel forever.
-const NEGOTIATE_MS: u32 = 10_000;
 
 /// What the script element says.
 struct Config {
@@ -65,23 +58,6 @@ impl Config {
             },
         }
     }
-}
-
-/// The hub connection, one state at a time. Each state owns what runs in it: replacing the state
-/// drops the task (closing its socket and aborting its request) and the ticker.
-enum Link {
-    /// Not connecting: a token the server refuses, or never started.
-    Idle,
-    /// Waiting out the backoff before the next attempt.
-    Waiting { _retry: Task },
-    /// Negotiating, then opening the socket.
-    Connecting { _attempt: Task },
-    /// The socket is up: records for it go through `out`.
-    Open {
-        _task: Task,
-        out: UnboundedSender<String>,
-        _tick: Interval,
-    },
 }
 
 /// The `ready` promise and the functions that settle it.
@@ -454,122 +430,6 @@ impl Inner {
         self.dispatch(Msg::Looking(self.looking()));
     }
 
-    /// Replaces the link, dropping what the old one ran. The old value is dropped outside the
-    /// borrow: its socket's close may call back into the panel.
-    fn set_link(&self, link: Link) {
-        self.generation.set(self.generation.get() + 1);
-        let old = self.link.replace(link);
-        drop(old);
-    }
-
-    /// Skips the backoff wait if a retry is pending.
-    fn wake(self: &Rc<Self>) {
-        if matches!(*self.link.borrow(), Link::Waiting { .. }) {
-            self.start();
-        }
-    }
-
-    /// Checks the token, then connects.
-    fn start(self: &Rc<Self>) {
-        self.begin(token::inspect(
-            &self.config.borrow().api.token,
-            now() / 1000,
-        ));
-    }
-
-    /// Connects with what the token's check found.
-    fn begin(self: &Rc<Self>, checked: Result<token::Claims, TokenProblem>) {
-        match checked {
-            Err(problem) => self.fail_token(problem),
-            Ok(claims) => {
-                if self.state.borrow().me != claims.operator {
-                    self.dispatch(Msg::Identity(claims.operator));
-                }
-                let api = self.config.borrow().api.clone();
-                let weak = Rc::downgrade(self);
-                let negotiate = tasks::start(api.negotiate());
-                self.set_link(Link::Connecting {
-                    _attempt: Task::spawn(Box::pin(connect(weak, api, negotiate))),
-                });
-                // The first list page goes out beside the negotiate (the core asks only when no
-                // list is loaded or on its way); the handshake reconciles it with live events.
-                self.dispatch(Msg::Starting);
-            }
-        }
-    }
-
-    fn schedule_reconnect(self: &Rc<Self>) {
-        if !self.state.borrow().conn.retries() {
-            return self.set_link(Link::Idle);
-        }
-        let delay = self.backoff.borrow_mut().next_delay(now(), random());
-        let weak = Rc::downgrade(self);
-        let retry = Task::spawn(Box::pin(async move {
-            TimeoutFuture::new(delay as u32).await;
-            if let Some(p) = weak.upgrade() {
-                p.start();
-            }
-        }));
-        self.set_link(Link::Waiting { _retry: retry });
-    }
-
-    /// The negotiate answered: the attempt's task becomes the open link's, with a ticker and the
-    /// queue the socket writes from. Returns the link's number, or `None` if the attempt was replaced.
-    fn opened(self: &Rc<Self>, out: UnboundedSender<String>) -> Option<u64> {
-        let attempt = match self.link.replace(Link::Idle) {
-            Link::Connecting { _attempt } => _attempt,
-            other => {
-                self.link.replace(other);
-                return None;
-            }
-        };
-        let weak = Rc::downgrade(self);
-        let tick = Interval::new(TICK_MS, move || {
-            if let Some(p) = weak.upgrade() {
-                p.dispatch(Msg::Tick { now: now() });
-            }
-        });
-        self.link.replace(Link::Open {
-            _task: attempt,
-            out,
-            _tick: tick,
-        });
-        // The handshake is queued at once; the socket writes it when it opens.
-        self.dispatch(Msg::SocketOpened { now: now() });
-        Some(self.generation.get())
-    }
-
-    fn fail_token(self: &Rc<Self>, problem: TokenProblem) {
-        // The list and the negotiate go out together, so both may be refused: report it once.
-        if matches!(self.state.borrow().conn, Conn::Expired | Conn::Invalid) {
-            return;
-        }
-        let (code, message) = match problem {
-            TokenProblem::Expired => ("token_expired", "token expired"),
-            TokenProblem::Invalid => ("token_invalid", "Invalid token"),
-        };
-        self.set_link(Link::Idle);
-        self.dispatch(Msg::TokenFailed(problem));
-        let error = self.refuse(code, message);
-        // The provider's troubleshooting page looks for this on window.
-        let init = ErrorEventInit::new();
-        init.set_message(message);
-        init.set_error(&error);
-        if let Ok(e) = ErrorEvent::new_with_event_init_dict("error", &init) {
-            let _ = window().dispatch_event(&e);
-        }
-    }
-
-    /// The server refused this operator (403): only a new token helps, so retries stop.
-    fn fail_refused(self: &Rc<Self>) {
-        if self.state.borrow().conn == Conn::Refused {
-            return; // the list's 403 beside the negotiate's
-        }
-        self.set_link(Link::Idle);
-        self.dispatch(Msg::Refused);
-        self.refuse("operator_refused", "Operator refused by the server");
-    }
-
     /// Reports a refusal and rejects `ready` with it.
     fn refuse(&self, code: &str, message: &str) -> js_sys::Error {
         self.report(code, message);
@@ -886,53 +746,5 @@ impl Inner {
                 p.view.set_notify(alert::notify_key());
             }
         }));
-    }
-}
-
-/// One connection, as one flow: negotiate (given up after [`NEGOTIATE_MS`]), learn the server's
-/// extensions, open the socket, then hand over frames until it closes. Whatever fails goes back to
-/// the backoff, except a token the server refuses.
-async fn connect(
-    weak: Weak<Inner>,
-    api: Api,
-    negotiate: Started<Result<model::Negotiated, ApiError>>,
-) {
-    let negotiated = {
-        match select(negotiate, TimeoutFuture::new(NEGOTIATE_MS)).await {
-            Either::Left((answer, _)) => Some(answer),
-            // The losing negotiate is dropped here, which aborts its request.
-            Either::Right(_) => None,
-        }
-    };
-    let id = {
-        let Some(p) = weak.upgrade() else { return };
-        let negotiated = match negotiated {
-            Some(Ok(n)) if n.id().is_some() => n,
-            Some(Err(ApiError::Unauthorized)) => return p.fail_token(TokenProblem::Expired),
-            Some(Err(ApiError::Forbidden)) => return p.fail_refused(),
-            _ => return p.schedule_reconnect(),
-        };
-        p.dispatch(Msg::Negotiated(Extensions::from_names(
-            &negotiated.extensions,
-        )));
-        negotiated.id().unwrap_or_default().to_owned()
-    };
-    let (out, queued) = unbounded();
-    let Some(mine) = weak.upgrade().and_then(|p| p.opened(out)) else {
-        return;
-    };
-    // Frames and the end count only while this is still the panel's link.
-    let current = move || weak.upgrade().filter(|p| p.generation.get() == mine);
-    let frames = current.clone();
-    let url = socket::url(&api.hub, &id, &api.token);
-    socket::run(&url, queued, move |text| {
-        if let Some(p) = frames() {
-            p.dispatch(Msg::Frame { text, now: now() });
-        }
-    })
-    .await;
-    if let Some(p) = current() {
-        p.dispatch(Msg::SocketClosed);
-        p.schedule_reconnect();
     }
 }
