@@ -218,20 +218,28 @@ impl Ui {
     /// write makes the browser lay the panel out again, on every message.
     pub(super) fn measure_thread(&self, state: &State) -> Scroll {
         let m = &self.messages;
+        let fresh = self.shown_chat.get() != state.open;
+        let had_focus = self.focused().filter(|a| a != m && m.contains(Some(a)));
+        // A draw earlier in this frame is not placed yet: where the thread stood before it still
+        // holds, and reading now would lay that draw out.
+        if let Some(mut scroll) = self.placing.take() {
+            scroll.stick |= fresh || state.jump;
+            scroll.had_focus = had_focus;
+            return scroll;
+        }
         let visible = m.client_height() > 0;
         let at_end = if visible {
             below(m) <= 30
         } else {
             self.stuck.get()
         };
-        let fresh = self.shown_chat.get() != state.open;
         let stick = fresh || state.jump || (at_end && self.live.get());
         Scroll {
             visible,
             stick,
             anchor: (!stick && visible).then(|| self.anchor()).flatten(),
             scrolled: m.scroll_top(),
-            had_focus: self.focused().filter(|a| a != m && m.contains(Some(a))),
+            had_focus,
             divider: None,
         }
     }
@@ -332,7 +340,21 @@ impl Ui {
         Some(scroll)
     }
 
-    /// Scrolls the drawn thread as [`Ui::measure_thread`] found it: the one layout a draw needs.
+    /// After a draw: focus on something it removed moves to the thread itself, and the thread is
+    /// placed at the next frame, where the browser lays it out anyway (reading layout here laid it
+    /// out once more per message). Hidden, it is placed now: there is nothing to lay out.
+    pub(super) fn after_thread(&self, mut scroll: Scroll) {
+        if scroll.had_focus.take().is_some_and(|a| !a.is_connected()) {
+            focus(&self.messages);
+        }
+        if scroll.visible && self.frame.request() {
+            self.placing.set(Some(scroll));
+        } else {
+            self.place_thread(scroll);
+        }
+    }
+
+    /// Scrolls the drawn thread as [`Ui::measure_thread`] found it: the one layout a frame's draws need.
     pub(super) fn place_thread(&self, scroll: Scroll) {
         let m = &self.messages;
         let divider = scroll
@@ -354,10 +376,6 @@ impl Ui {
             m.set_scroll_top(top);
         } else {
             m.set_scroll_top(scroll.scrolled);
-        }
-        // Focus on something the draw removed moves to the thread itself.
-        if scroll.had_focus.is_some_and(|a| !a.is_connected()) {
-            focus(m);
         }
     }
 
