@@ -171,12 +171,27 @@ mod view {
             el.value = value;
             el.dispatchEvent(new Event('change', {bubbles: true}));
         }
+        export function watch(el) {
+            const mo = new MutationObserver(() => {});
+            mo.observe(el, {childList: true});
+            return mo;
+        }
+        export function changed(mo) {
+            const records = mo.takeRecords();
+            mo.disconnect();
+            const count = (k) => records.reduce((n, r) => n + r[k].length, 0);
+            return [count('addedNodes'), count('removedNodes')];
+        }
     ")]
     extern "C" {
         fn key(el: &Element, key: &str);
         fn tap(el: &Element);
         fn change(el: &Element, value: &str);
         fn input(el: &Element, value: &str);
+        /// A MutationObserver on `el`'s children, read by `changed`: nodes added and removed
+        /// (a node moved counts in both).
+        fn watch(el: &Element) -> JsValue;
+        fn changed(mo: &JsValue) -> Vec<u32>;
     }
 
     const ALL: Dirty = Dirty {
@@ -464,6 +479,41 @@ mod view {
             "the host is gone"
         );
         assert!(fetch(&src).await.is_err(), "the blob URL was revoked");
+    }
+
+    /// A message arriving in a full window adds its bubble and drops the oldest; a message that
+    /// changed is rebuilt in place. Every other bubble stays where it is, unmoved.
+    #[wasm_bindgen_test]
+    fn the_window_moving_on_touches_only_the_bubbles_that_change() {
+        let (view, root, _) = build("slide", None);
+        let mut all: Vec<Message> = (1..=151)
+            .map(|i| message(i, 1, (i % 2) as u8, &format!("line {i}"), &noon(0)))
+            .collect();
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        open(&mut s, 1, all[..150].to_vec(), History::More);
+        view.render(&s, ALL);
+        let thread = Dirty {
+            thread: true,
+            ..Dirty::default()
+        };
+        let m = q(&root, ".messages");
+        let mo = watch(&m);
+        s.thread = all.clone();
+        s.window = Window { start: 1, end: 151 };
+        view.render(&s, thread);
+        assert_eq!(changed(&mo), [1, 1], "one bubble added, one dropped");
+        let lines = texts(&root, ".msg .text");
+        assert_eq!(lines.len(), 150);
+        assert_eq!((&*lines[0], &*lines[149]), ("line 2", "line 151"));
+
+        all[70].status = 2;
+        s.thread = all.clone();
+        let mo = watch(&m);
+        view.render(&s, thread);
+        // Built at the end and moved to its place (counted twice), and the old one dropped.
+        let touched = changed(&mo);
+        assert!(touched[0] <= 2 && touched[1] <= 2, "{touched:?}");
+        assert_eq!(texts(&root, ".msg .text"), lines, "in the same place");
     }
 
     #[wasm_bindgen_test]

@@ -24,7 +24,9 @@ pub(super) enum Drawn {
 /// Puts the thread's children in order, reusing the last draw's where equal.
 struct Place<'a> {
     m: &'a Element,
+    /// The last draw's children, in order, and how many of them are put or gone.
     old: Vec<(Drawn, Element)>,
+    next: usize,
     new: Vec<(Drawn, Element)>,
     cursor: Option<Node>,
 }
@@ -32,8 +34,21 @@ struct Place<'a> {
 impl Place<'_> {
     /// The child showing `what` goes next: last draw's if equal, else the one `build` appends.
     fn put(&mut self, what: Drawn, build: impl FnOnce()) {
-        let el = match self.old.iter().position(|(d, _)| *d == what) {
-            Some(at) => self.old.swap_remove(at).1,
+        let rest = &self.old[self.next..];
+        let el = match rest.iter().position(|(d, _)| *d == what) {
+            Some(at) => {
+                // The thread keeps its order, so what stood before this child is not drawn again
+                // (the oldest, when the window moves on): it goes now, rather than every later
+                // child being moved in front of it.
+                for (_, gone) in &rest[..at] {
+                    if self.cursor.as_ref() == Some(gone.as_ref()) {
+                        self.cursor = gone.next_sibling();
+                    }
+                    gone.remove();
+                }
+                self.next += at + 1;
+                rest[at].1.clone()
+            }
             None => {
                 build();
                 self.m.last_element_child().expect_throw("drawn")
@@ -41,7 +56,8 @@ impl Place<'_> {
         };
         if self.cursor.as_ref() == Some(el.as_ref()) {
             self.cursor = el.next_sibling();
-        } else {
+        } else if self.cursor.is_some() || el.next_sibling().is_some() {
+            // (Built at the end with nothing after the cursor, it is in place already.)
             self.m
                 .insert_before(&el, self.cursor.as_ref())
                 .expect_throw("insert_before");
@@ -260,6 +276,7 @@ impl Ui {
         let mut place = Place {
             m,
             old: self.drawn.take(),
+            next: 0,
             new: Vec::new(),
             cursor: m.first_child(),
         };
