@@ -559,6 +559,20 @@ mod view {
             "Operator",
             "a server that does not say who wrote it gets a neutral label"
         );
+        // Redrawn with one more message today, and without the oldest: the days still hold.
+        s.thread.push(message(5, 1, 1, "e", &noon(0)));
+        s.window = Window { start: 1, end: 5 };
+        s.history = History::More;
+        view.render(
+            &s,
+            Dirty {
+                thread: true,
+                ..Dirty::default()
+            },
+        );
+        let days = texts(&root, ".messages .day");
+        assert_eq!(&days[1..], ["Yesterday", "Today"], "{days:?}");
+        assert_eq!(texts(&root, ".msg .text"), ["b", "c", "d", "e"]);
     }
 
     #[wasm_bindgen_test]

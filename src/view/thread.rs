@@ -16,8 +16,8 @@ use web_sys::{Blob, Node};
 pub(super) enum Drawn {
     /// A line of text by its class: the empty thread, the history line, a day, the unread divider.
     Line(&'static str, String),
-    /// A message, its media's object URL, and whose messages are "You".
-    Msg(Message, Option<String>, Option<u64>),
+    /// A message, its media's object URL, whose messages are "You", and its local day.
+    Msg(Message, Option<String>, Option<u64>, i64),
     Pending(Outgoing),
 }
 
@@ -63,6 +63,17 @@ impl Place<'_> {
                 .expect_throw("insert_before");
         }
         self.new.push((what, el));
+    }
+
+    /// The local day of `msg` as the last draw found it: parsing the date of every message in
+    /// the window again on each draw cost more than drawing the one that came.
+    fn day_of(&self, msg: &Message) -> Option<i64> {
+        self.old[self.next..].iter().find_map(|(d, _)| match d {
+            Drawn::Msg(m, .., day) if m.id == msg.id && m.created_at == msg.created_at => {
+                Some(*day)
+            }
+            _ => None,
+        })
     }
 
     /// Removes what the draw did not put, and returns what it did.
@@ -312,9 +323,9 @@ impl Ui {
         }
         let (today, yesterday) = days();
         let mut last_day = 0;
+        let date = |msg: &Message| Date::new(&msg.created_at.as_str().into());
         for msg in state.shown() {
-            let date = Date::new(&msg.created_at.as_str().into());
-            let day = day_key(&date);
+            let day = place.day_of(msg).unwrap_or_else(|| day_key(&date(msg)));
             if day != last_day {
                 last_day = day;
                 let label = if day == today {
@@ -322,7 +333,7 @@ impl Ui {
                 } else if day == yesterday {
                     s.get("day.yesterday").into()
                 } else {
-                    call(self.fmt.borrow().day(), &date)
+                    call(self.fmt.borrow().day(), &date(msg))
                 };
                 line(&mut place, "div", "day", &label);
             }
@@ -335,8 +346,8 @@ impl Ui {
                 .iter()
                 .find(|(id, _)| *id == msg.id)
                 .map(|(_, url)| url.clone());
-            place.put(Drawn::Msg(msg.clone(), url, state.me), || {
-                self.bubble(&s, msg, &date, state.me)
+            place.put(Drawn::Msg(msg.clone(), url, state.me, day), || {
+                self.bubble(&s, msg, &date(msg), state.me)
             });
         }
         if live {
