@@ -1,5 +1,8 @@
-//! Small DOM helpers for the shell: building elements and listeners that remove themselves on drop.
+//! Small DOM helpers for the shell: building elements, and listeners and frame callbacks that go
+//! away on drop.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, EventTarget};
 
@@ -81,5 +84,51 @@ impl Drop for Listener {
         let _ = self
             .target
             .remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// An animation-frame callback owned like a [`Listener`]: [`Frame::request`] asks for one call at the
+/// next frame (however often it is asked before then), and dropping it cancels a call not yet made.
+pub struct Frame {
+    // `FnMut()` as gloo-timers' callbacks: one more closure type would add its glue to the wasm. The
+    // browser never re-enters a frame callback.
+    callback: Closure<dyn FnMut()>,
+    asked: Rc<Cell<Option<i32>>>,
+}
+
+impl Frame {
+    pub fn new(f: impl Fn() + 'static) -> Frame {
+        let asked = Rc::new(Cell::new(None));
+        let done = asked.clone();
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            done.set(None);
+            f();
+        });
+        Frame { callback, asked }
+    }
+
+    /// A call asked for and not made yet.
+    pub fn pending(&self) -> bool {
+        self.asked.get().is_some()
+    }
+
+    /// Whether the call is coming (false without a window to ask).
+    pub fn request(&self) -> bool {
+        if self.asked.get().is_none() {
+            let id = web_sys::window().and_then(|w| {
+                w.request_animation_frame(self.callback.as_ref().unchecked_ref())
+                    .ok()
+            });
+            self.asked.set(id);
+        }
+        self.asked.get().is_some()
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        if let (Some(id), Some(w)) = (self.asked.get(), web_sys::window()) {
+            let _ = w.cancel_animation_frame(id);
+        }
     }
 }

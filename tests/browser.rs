@@ -171,12 +171,27 @@ mod view {
             el.value = value;
             el.dispatchEvent(new Event('change', {bubbles: true}));
         }
+        export function watch(el) {
+            const mo = new MutationObserver(() => {});
+            mo.observe(el, {childList: true});
+            return mo;
+        }
+        export function changed(mo) {
+            const records = mo.takeRecords();
+            mo.disconnect();
+            const count = (k) => records.reduce((n, r) => n + r[k].length, 0);
+            return [count('addedNodes'), count('removedNodes')];
+        }
     ")]
     extern "C" {
         fn key(el: &Element, key: &str);
         fn tap(el: &Element);
         fn change(el: &Element, value: &str);
         fn input(el: &Element, value: &str);
+        /// A MutationObserver on `el`'s children, read by `changed`: nodes added and removed
+        /// (a node moved counts in both).
+        fn watch(el: &Element) -> JsValue;
+        fn changed(mo: &JsValue) -> Vec<u32>;
     }
 
     const ALL: Dirty = Dirty {
@@ -310,6 +325,18 @@ mod view {
 
     async fn tick() {
         gloo_timers::future::TimeoutFuture::new(5).await;
+    }
+
+    /// Waits for the next animation frame: the view places a drawn thread in its own frame callback,
+    /// asked for before this one, so it has run by then.
+    async fn frame() {
+        let next = js_sys::Promise::new(&mut |ok, _| {
+            web_sys::window()
+                .unwrap()
+                .request_animation_frame(&ok)
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(next).await.unwrap();
     }
 
     /// Scrolls `el` to `top` and waits for the scroll event that reports it (the engine decides when it
@@ -454,6 +481,41 @@ mod view {
         assert!(fetch(&src).await.is_err(), "the blob URL was revoked");
     }
 
+    /// A message arriving in a full window adds its bubble and drops the oldest; a message that
+    /// changed is rebuilt in place. Every other bubble stays where it is, unmoved.
+    #[wasm_bindgen_test]
+    fn the_window_moving_on_touches_only_the_bubbles_that_change() {
+        let (view, root, _) = build("slide", None);
+        let mut all: Vec<Message> = (1..=151)
+            .map(|i| message(i, 1, (i % 2) as u8, &format!("line {i}"), &noon(0)))
+            .collect();
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        open(&mut s, 1, all[..150].to_vec(), History::More);
+        view.render(&s, ALL);
+        let thread = Dirty {
+            thread: true,
+            ..Dirty::default()
+        };
+        let m = q(&root, ".messages");
+        let mo = watch(&m);
+        s.thread = all.clone();
+        s.window = Window { start: 1, end: 151 };
+        view.render(&s, thread);
+        assert_eq!(changed(&mo), [1, 1], "one bubble added, one dropped");
+        let lines = texts(&root, ".msg .text");
+        assert_eq!(lines.len(), 150);
+        assert_eq!((&*lines[0], &*lines[149]), ("line 2", "line 151"));
+
+        all[70].status = 2;
+        s.thread = all.clone();
+        let mo = watch(&m);
+        view.render(&s, thread);
+        // Built at the end and moved to its place (counted twice), and the old one dropped.
+        let touched = changed(&mo);
+        assert!(touched[0] <= 2 && touched[1] <= 2, "{touched:?}");
+        assert_eq!(texts(&root, ".msg .text"), lines, "in the same place");
+    }
+
     #[wasm_bindgen_test]
     fn day_separators_between_days() {
         let (view, root, _) = build("days", None);
@@ -497,6 +559,20 @@ mod view {
             "Operator",
             "a server that does not say who wrote it gets a neutral label"
         );
+        // Redrawn with one more message today, and without the oldest: the days still hold.
+        s.thread.push(message(5, 1, 1, "e", &noon(0)));
+        s.window = Window { start: 1, end: 5 };
+        s.history = History::More;
+        view.render(
+            &s,
+            Dirty {
+                thread: true,
+                ..Dirty::default()
+            },
+        );
+        let days = texts(&root, ".messages .day");
+        assert_eq!(&days[1..], ["Yesterday", "Today"], "{days:?}");
+        assert_eq!(texts(&root, ".msg .text"), ["b", "c", "d", "e"]);
     }
 
     #[wasm_bindgen_test]
@@ -864,9 +940,10 @@ mod view {
         assert!(root.query_selector("b").unwrap().is_none());
     }
 
-    /// Prepending older messages keeps the first visible message where it was.
+    /// Prepending older messages keeps the first visible message where it was. The thread is
+    /// placed at the frame after a draw.
     #[wasm_bindgen_test]
-    fn older_pages_and_window_shifts_do_not_jump() {
+    async fn older_pages_and_window_shifts_do_not_jump() {
         let (view, root, _) = build("anchor", None);
         let all: Vec<Message> = (1..=200)
             .map(|i| message(i, 1, (i % 2) as u8, "line", &noon(0)))
@@ -875,6 +952,7 @@ mod view {
         open(&mut s, 1, all[100..].to_vec(), History::More);
         view.set_open(true);
         view.render(&s, ALL);
+        frame().await;
         let m = q(&root, ".messages");
         assert!(m.scroll_top() > 0, "a fresh thread opens at its end");
         assert!(m.scroll_height() - m.scroll_top() - m.client_height() <= 1);
@@ -896,6 +974,7 @@ mod view {
         s.thread = all.clone();
         s.window = Window { start: 0, end: 200 };
         redraw(&s);
+        frame().await;
         assert_eq!(top_of("150"), before);
         // The window drops its oldest 50.
         s.window = Window {
@@ -903,7 +982,89 @@ mod view {
             end: 200,
         };
         redraw(&s);
+        frame().await;
         assert_eq!(top_of("150"), before);
+    }
+
+    /// Draws within one frame are placed once, from where the thread stood before the first of them:
+    /// at the end it stays at the end, and a reader further up keeps the first message in view where
+    /// it was, however many draws came.
+    #[wasm_bindgen_test]
+    async fn draws_within_a_frame_are_placed_once_from_where_the_first_found_the_thread() {
+        let (view, root, _) = build("burst", None);
+        let all: Vec<Message> = (1..=160)
+            .map(|i| message(i, 1, (i % 2) as u8, "line", &noon(0)))
+            .collect();
+        let mut s = state(&[chat_json(1, 1, "Ann")]);
+        open(&mut s, 1, all[..100].to_vec(), History::Start);
+        view.set_open(true);
+        view.render(&s, ALL);
+        frame().await;
+        let m = q(&root, ".messages");
+        let below = || m.scroll_height() - m.scroll_top() - m.client_height();
+        assert!(below() <= 1, "opened at its end");
+        let thread = Dirty {
+            thread: true,
+            ..Dirty::default()
+        };
+        // Three messages arrive in one frame: one placement, at the end.
+        for end in 101..=103 {
+            s.thread = all[..end].to_vec();
+            s.window = Window { start: 0, end };
+            view.render(&s, thread);
+        }
+        frame().await;
+        assert!(below() <= 1, "still at the end after a burst");
+        assert_eq!(
+            texts(&root, ".msg .text").len(),
+            103,
+            "every message of the burst is drawn"
+        );
+
+        // Read back: the first message in view keeps its offset through a burst of arrivals.
+        m.set_scroll_top(400);
+        let top_of = |id: &str| {
+            let el: HtmlElement = q(&root, &format!("[data-id='{id}']")).unchecked_into();
+            el.offset_top() - m.scroll_top()
+        };
+        let first = (1..=103)
+            .map(|i| i.to_string())
+            .find(|id| top_of(id) >= 0)
+            .unwrap();
+        let before = top_of(&first);
+        for end in 104..=110 {
+            s.thread = all[..end].to_vec();
+            s.window = Window { start: 0, end };
+            view.render(&s, thread);
+        }
+        frame().await;
+        assert_eq!(top_of(&first), before, "the reader's place is kept");
+        assert!(below() > 30, "not pulled to the end");
+
+        // A view dropped with a placement still to come leaves no frame callback behind (one left
+        // would call a dropped closure, which throws).
+        let thrown: Seen = Rc::default();
+        let record = {
+            let thrown = thrown.clone();
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                thrown.borrow_mut().push(e.message())
+            })
+        };
+        let window = web_sys::window().unwrap();
+        window
+            .add_event_listener_with_callback("error", record.as_ref().unchecked_ref())
+            .unwrap();
+        s.thread = all[..111].to_vec();
+        s.window = Window { start: 0, end: 111 };
+        view.render(&s, thread);
+        drop(view);
+        frame().await;
+        frame().await;
+        window
+            .remove_event_listener_with_callback("error", record.as_ref().unchecked_ref())
+            .unwrap();
+        assert!(thrown.borrow().is_empty(), "{:?}", thrown.borrow());
+        assert!(doc().get_element_by_id("burst-host").is_none());
     }
 
     #[wasm_bindgen_test]

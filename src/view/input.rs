@@ -224,6 +224,10 @@ impl Ui {
     }
 
     pub(super) fn scrolled(&self, _: &Event) {
+        // A draw waits for its frame, which reads these once the thread is placed.
+        if self.frame.pending() {
+            return;
+        }
         self.edges();
         self.reading_back();
         self.flush();

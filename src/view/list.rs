@@ -173,10 +173,12 @@ impl Ui {
                         &b,
                         &[("type", "button"), ("data-chat", &id), ("part", "chat")],
                     );
+                    // A kept row is the focused one, the tab stop already: its tabindex set again
+                    // would restyle the panel at once.
+                    tab_stop(&b, stop_id == Some(chat.id));
                     (li, b)
                 });
                 attrs(&b, &[("data-status", status)]);
-                tab_stop(&b, stop_id == Some(chat.id));
                 if open {
                     attrs(&b, &[("aria-current", "true")]);
                 }

@@ -21,7 +21,7 @@ mod replies;
 mod sheet;
 mod thread;
 
-use crate::dom::{attrs, child, flag, has, text, Listener};
+use crate::dom::{attrs, child, flag, has, text, Frame, Listener};
 use crate::i18n::Strings;
 use crate::state::{Conn, Dirty, Sort, State};
 use crate::text::num;
@@ -433,6 +433,9 @@ pub struct Ui {
     back: Cell<bool>,
     /// The unread divider already scrolled to: scrolled there once, then the operator scrolls.
     divided: Cell<Option<u64>>,
+    /// Where the thread stood before this frame's first draw, placed at the frame (thread.rs).
+    placing: Cell<Option<thread::Scroll>>,
+    frame: Frame,
     /// Edges armed by the last draw: each asks once until the next draw.
     older: Cell<bool>,
     newer: Cell<bool>,
@@ -705,6 +708,15 @@ impl Ui {
             stuck: Cell::new(true),
             back: Cell::new(false),
             divided: Cell::new(None),
+            placing: Cell::new(None),
+            frame: {
+                let me = me.clone();
+                Frame::new(move || {
+                    if let Some(ui) = me.upgrade() {
+                        ui.framed();
+                    }
+                })
+            },
             older: Cell::new(false),
             newer: Cell::new(false),
             more: Cell::new(false),
@@ -920,11 +932,27 @@ impl Ui {
             self.render_arrived(state);
         }
         if let Some(scroll) = scroll {
+            self.after_thread(scroll);
+        }
+        // With the thread's placement waiting for the frame, so does what reads the placed layout.
+        if !self.frame.pending() {
+            self.edges();
+            self.reading_back();
+        }
+        self.flush_later();
+    }
+
+    /// The frame after a draw: the thread is placed as it stood before the frame's first draw, then
+    /// its edges are read where the browser lays it out anyway.
+    fn framed(&self) {
+        let scroll = self.placing.take();
+        // Hidden since the draw: placed when shown again (`show`, the next draw).
+        if let Some(scroll) = scroll.filter(|_| self.messages.client_height() > 0) {
             self.place_thread(scroll);
         }
         self.edges();
         self.reading_back();
-        self.flush_later();
+        self.flush();
     }
 
     fn render_conn(&self, conn: Conn) {

@@ -16,15 +16,17 @@ use web_sys::{Blob, Node};
 pub(super) enum Drawn {
     /// A line of text by its class: the empty thread, the history line, a day, the unread divider.
     Line(&'static str, String),
-    /// A message, its media's object URL, and whose messages are "You".
-    Msg(Message, Option<String>, Option<u64>),
+    /// A message, its media's object URL, whose messages are "You", and its local day.
+    Msg(Message, Option<String>, Option<u64>, i64),
     Pending(Outgoing),
 }
 
 /// Puts the thread's children in order, reusing the last draw's where equal.
 struct Place<'a> {
     m: &'a Element,
+    /// The last draw's children, in order, and how many of them are put or gone.
     old: Vec<(Drawn, Element)>,
+    next: usize,
     new: Vec<(Drawn, Element)>,
     cursor: Option<Node>,
 }
@@ -32,8 +34,21 @@ struct Place<'a> {
 impl Place<'_> {
     /// The child showing `what` goes next: last draw's if equal, else the one `build` appends.
     fn put(&mut self, what: Drawn, build: impl FnOnce()) {
-        let el = match self.old.iter().position(|(d, _)| *d == what) {
-            Some(at) => self.old.swap_remove(at).1,
+        let rest = &self.old[self.next..];
+        let el = match rest.iter().position(|(d, _)| *d == what) {
+            Some(at) => {
+                // The thread keeps its order, so what stood before this child is not drawn again
+                // (the oldest, when the window moves on): it goes now, rather than every later
+                // child being moved in front of it.
+                for (_, gone) in &rest[..at] {
+                    if self.cursor.as_ref() == Some(gone.as_ref()) {
+                        self.cursor = gone.next_sibling();
+                    }
+                    gone.remove();
+                }
+                self.next += at + 1;
+                rest[at].1.clone()
+            }
             None => {
                 build();
                 self.m.last_element_child().expect_throw("drawn")
@@ -41,12 +56,24 @@ impl Place<'_> {
         };
         if self.cursor.as_ref() == Some(el.as_ref()) {
             self.cursor = el.next_sibling();
-        } else {
+        } else if self.cursor.is_some() || el.next_sibling().is_some() {
+            // (Built at the end with nothing after the cursor, it is in place already.)
             self.m
                 .insert_before(&el, self.cursor.as_ref())
                 .expect_throw("insert_before");
         }
         self.new.push((what, el));
+    }
+
+    /// The local day of `msg` as the last draw found it: parsing the date of every message in
+    /// the window again on each draw cost more than drawing the one that came.
+    fn day_of(&self, msg: &Message) -> Option<i64> {
+        self.old[self.next..].iter().find_map(|(d, _)| match d {
+            Drawn::Msg(m, .., day) if m.id == msg.id && m.created_at == msg.created_at => {
+                Some(*day)
+            }
+            _ => None,
+        })
     }
 
     /// Removes what the draw did not put, and returns what it did.
@@ -218,20 +245,28 @@ impl Ui {
     /// write makes the browser lay the panel out again, on every message.
     pub(super) fn measure_thread(&self, state: &State) -> Scroll {
         let m = &self.messages;
+        let fresh = self.shown_chat.get() != state.open;
+        let had_focus = self.focused().filter(|a| a != m && m.contains(Some(a)));
+        // A draw earlier in this frame is not placed yet: where the thread stood before it still
+        // holds, and reading now would lay that draw out.
+        if let Some(mut scroll) = self.placing.take() {
+            scroll.stick |= fresh || state.jump;
+            scroll.had_focus = had_focus;
+            return scroll;
+        }
         let visible = m.client_height() > 0;
         let at_end = if visible {
             below(m) <= 30
         } else {
             self.stuck.get()
         };
-        let fresh = self.shown_chat.get() != state.open;
         let stick = fresh || state.jump || (at_end && self.live.get());
         Scroll {
             visible,
             stick,
             anchor: (!stick && visible).then(|| self.anchor()).flatten(),
             scrolled: m.scroll_top(),
-            had_focus: self.focused().filter(|a| a != m && m.contains(Some(a))),
+            had_focus,
             divider: None,
         }
     }
@@ -252,6 +287,7 @@ impl Ui {
         let mut place = Place {
             m,
             old: self.drawn.take(),
+            next: 0,
             new: Vec::new(),
             cursor: m.first_child(),
         };
@@ -287,9 +323,9 @@ impl Ui {
         }
         let (today, yesterday) = days();
         let mut last_day = 0;
+        let date = |msg: &Message| Date::new(&msg.created_at.as_str().into());
         for msg in state.shown() {
-            let date = Date::new(&msg.created_at.as_str().into());
-            let day = day_key(&date);
+            let day = place.day_of(msg).unwrap_or_else(|| day_key(&date(msg)));
             if day != last_day {
                 last_day = day;
                 let label = if day == today {
@@ -297,7 +333,7 @@ impl Ui {
                 } else if day == yesterday {
                     s.get("day.yesterday").into()
                 } else {
-                    call(self.fmt.borrow().day(), &date)
+                    call(self.fmt.borrow().day(), &date(msg))
                 };
                 line(&mut place, "div", "day", &label);
             }
@@ -310,8 +346,8 @@ impl Ui {
                 .iter()
                 .find(|(id, _)| *id == msg.id)
                 .map(|(_, url)| url.clone());
-            place.put(Drawn::Msg(msg.clone(), url, state.me), || {
-                self.bubble(&s, msg, &date, state.me)
+            place.put(Drawn::Msg(msg.clone(), url, state.me, day), || {
+                self.bubble(&s, msg, &date(msg), state.me)
             });
         }
         if live {
@@ -332,7 +368,21 @@ impl Ui {
         Some(scroll)
     }
 
-    /// Scrolls the drawn thread as [`Ui::measure_thread`] found it: the one layout a draw needs.
+    /// After a draw: focus on something it removed moves to the thread itself, and the thread is
+    /// placed at the next frame, where the browser lays it out anyway (reading layout here laid it
+    /// out once more per message). Hidden, it is placed now: there is nothing to lay out.
+    pub(super) fn after_thread(&self, mut scroll: Scroll) {
+        if scroll.had_focus.take().is_some_and(|a| !a.is_connected()) {
+            focus(&self.messages);
+        }
+        if scroll.visible && self.frame.request() {
+            self.placing.set(Some(scroll));
+        } else {
+            self.place_thread(scroll);
+        }
+    }
+
+    /// Scrolls the drawn thread as [`Ui::measure_thread`] found it: the one layout a frame's draws need.
     pub(super) fn place_thread(&self, scroll: Scroll) {
         let m = &self.messages;
         let divider = scroll
@@ -354,10 +404,6 @@ impl Ui {
             m.set_scroll_top(top);
         } else {
             m.set_scroll_top(scroll.scrolled);
-        }
-        // Focus on something the draw removed moves to the thread itself.
-        if scroll.had_focus.is_some_and(|a| !a.is_connected()) {
-            focus(m);
         }
     }
 
