@@ -339,20 +339,19 @@ and starting the wasm, drawing) is inflated by whatever else the machine runs.
 ${row('cold', st.cold, BUDGET.cold, BEFORE.cold)}
 ${row('reload', st.reload, BUDGET.reload, BEFORE.reload)}
 
-The chain, cold: the page; the loader; the glue and the wasm side by side (the loader fetches the wasm at
-once and streams it into \`WebAssembly.instantiateStreaming\`); then the chat list, which goes out beside the
-hub's negotiate rather than after the handshake. On a reload the glue, the wasm and the locales (content-hashed
+The chain, cold: the page; the loader; then the glue, the wasm and the first chat-list page side by side
+(the loader fetches the wasm at once and streams it into \`WebAssembly.instantiateStreaming\`, and asks for
+the list page itself, which the panel adopts when it would have asked the same). On a reload the glue, the wasm and the locales (content-hashed
 names, \`immutable\` for a year) and the loader (fresh for 5 minutes, then revalidated) come from the cache, and
 the compiled wasm from the browser's code cache: the page and the list remain. "before" is the same benchmark
 on the commit before this work (fc8ed06).
 
-What the cold time spends beyond its 4 × 100 ms (DevTools profiler and resource timing): about 20 ms
-parsing the page before the loader is asked for, a few ms per response beyond the emulated 100 ms, and
-30–50 ms from the wasm's arrival to the first requests: compiling and instantiating it, then mounting,
-which builds the panel's DOM and stylesheet and draws it synchronously; the negotiate and the list are
-spawned tasks, so their fetches start only when mount returns. The chats show about 10 ms after the
-list answers. Each cold start also asks for the list a second time once the hub session is up (after
-the first chats show), since the first page was answered before the session and could miss a chat.
+What the cold time spends beyond its 3 × 100 ms (resource timing): about 20 ms parsing the page before
+the loader is asked for, a few ms per response beyond the emulated 100 ms, and, once the glue, the wasm
+and the list have arrived together, compiling and instantiating the wasm, mounting (the panel's DOM and
+stylesheet) and drawing the chats. Each cold start also asks for the list a second time once the hub
+session is up (after the first chats show), since the first page was answered before the session and
+could miss a chat.
 
 ## Timings (headless Chromium, server on loopback)
 
