@@ -53,32 +53,12 @@ test('hashed files are immutable, the loader revalidates (304), and a reload fet
   } finally { await browser.close(); await srv.stop(); }
 });
 
-test('the chat list is requested beside the negotiate, before the hub handshake', async () => {
+test('the loader asks for the first chat-list page beside the glue and the wasm, before the hub; the panel takes that answer', async () => {
   const srv = await embedServer();
   const browser = await launch();
   try {
     const { page, errors } = await openPage(browser);
-    // Latency makes each step of the chain visible; the assertion is about order, not time.
-    const net = await recordNetwork(page, 100);
-    await page.goto(srv.page);
-    await inPanel(page, '.conn[data-state=connected]').first().waitFor({ state: 'attached' });
-    await inPanel(page, 'button.chat').first().waitFor();
-    const reqs = net.requests();
-    const list = reqs.filter((r) => isList(r.url)).sort((a, b) => a.start - b.start)[0];
-    const negotiate = reqs.find((r) => isNegotiate(r.url));
-    const socket = net.sockets()[0];
-    assert.ok(list && negotiate && socket, 'list, negotiate and socket were all seen');
-    assert.ok(list.start < negotiate.response, 'the list goes out before the negotiate has answered');
-    assert.ok(list.start < socket.start, 'and before the socket (and so the handshake) begins');
-    assert.deepEqual(errors, []);
-  } finally { await browser.close(); await srv.stop(); }
-});
-
-test('the loader asks for the first chat-list page beside the glue and the wasm, and the panel takes that answer', async () => {
-  const srv = await embedServer();
-  const browser = await launch();
-  try {
-    const { page, errors } = await openPage(browser);
+    // Latency makes each step of the chain visible; the assertions are about order, not time.
     const net = await recordNetwork(page, 100);
     await page.goto(srv.page);
     await inPanel(page, '.conn[data-state=connected]').first().waitFor({ state: 'attached' });
@@ -86,9 +66,11 @@ test('the loader asks for the first chat-list page beside the glue and the wasm,
     const reqs = net.requests();
     const wasm = reqs.find((r) => r.url.endsWith('.wasm'));
     const lists = reqs.filter((r) => isList(r.url)).sort((a, b) => a.start - b.start);
+    const negotiate = reqs.find((r) => isNegotiate(r.url));
     const socket = net.sockets()[0];
-    assert.ok(wasm && lists.length && socket, 'wasm, list and socket were all seen');
+    assert.ok(wasm && lists.length && negotiate && socket, 'wasm, list, negotiate and socket were all seen');
     assert.ok(lists[0].start < wasm.response, 'the first page left while the wasm was on its way');
+    assert.ok(lists[0].start < negotiate.response, 'the list goes out before the negotiate has answered');
     // The panel asks for the list once more when its hub session begins (to catch what came between);
     // before that, the loader's request was the only one: the panel adopted it rather than asking again.
     const beforeHub = lists.filter((r) => r.start < socket.start);
