@@ -194,25 +194,23 @@ impl Api {
         }
     }
 
-    /// The first chat-list page, from the loader's early request when it asked for the same page
-    /// with the same token (the loader checks the token), else asked now.
+    /// The chat list's `query` page, from the loader's early request when it asked for the same
+    /// URL (the loader checks the token), else asked now.
     pub fn first_list(
         &self,
-        call: &Call,
+        query: &ChatQuery,
         early: Option<Early>,
     ) -> impl Future<Output = Result<Reply, ApiError>> + 'static {
-        let url = match call {
-            Call::Chats(q) => Some([self.base.as_str(), &chats_path(q)].concat()),
-            _ => None,
-        };
-        let adopted = early.zip(url).map(|(early, url)| adopt(early, url));
-        let asked = self.call(call);
+        let url = [self.base.as_str(), &chats_path(query)].concat();
+        let adopted = early.map(|early| adopt(early, url));
+        let asked = self.call(&Call::Chats(query.clone()));
         async move {
-            match adopted {
-                Some(early) => match early.await {
-                    Some(got) => Ok(Reply::Chats(got?.json()?)),
-                    None => asked.await,
-                },
+            let early = match adopted {
+                Some(early) => early.await,
+                None => None,
+            };
+            match early {
+                Some(got) => Ok(Reply::Chats(got?.json()?)),
                 None => asked.await,
             }
         }

@@ -207,9 +207,9 @@ impl Panel {
         // leaves now, and builds the panel while it is on its way.
         let checked = token::inspect(&config.api.token, now() / 1000);
         let first_list = checked.is_ok().then(|| {
-            let call = Call::Chats(ChatQuery::first());
-            let reply = tasks::start(config.api.first_list(&call, early));
-            (call, reply)
+            let query = ChatQuery::first();
+            let reply = tasks::start(config.api.first_list(&query, early));
+            (Call::Chats(query), reply)
         });
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
             let weak = weak.clone();
